@@ -1,0 +1,270 @@
+// The contract between the TypeScript side and the Rust addon (native/src/binding/).
+// The addon is sans-I/O: it never touches a socket or a timer. TypeScript feeds it packets,
+// frames and signal facts, and takes packets, frames and state changes back.
+//
+// Errors thrown by the addon are plain `Error`s with a string `code` (see NativeErrorCode);
+// lib/ turns them into the public error classes.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+export type FrameMarker = 'single' | 'start' | 'inter' | 'final';
+
+export interface E2eeExtension {
+  /** Index into the publisher's key ring (u8). */
+  keyIndex: number;
+  /** 12-byte AES-GCM IV. */
+  iv: Uint8Array;
+}
+
+export interface PacketHeader {
+  marker: FrameMarker;
+  handle: number;
+  sequence: number;
+  frameNumber: number;
+  /** 90 kHz RTP-style timestamp (u32). */
+  timestamp: number;
+  e2ee: E2eeExtension | null;
+  userTimestamp: bigint | null;
+}
+
+export interface DecodedPacket {
+  header: PacketHeader;
+  payload: Buffer;
+}
+
+/** Codec errors first (spec order), then usage errors. */
+export type NativeErrorCode =
+  | 'TooShort'
+  | 'UnsupportedVersion'
+  | 'InvalidHandle'
+  | 'MissingExtWords'
+  | 'HeaderOverrun'
+  | 'MalformedExt'
+  | 'MtuTooShort'
+  | 'InvalidArgument'
+  | 'LimitReached'
+  | 'UnknownTrack'
+  | 'InvalidState'
+  | 'Panic';
+
+export interface NativeError extends Error {
+  code: NativeErrorCode;
+  /** MalformedExt: the offending extension id. */
+  extTag?: number;
+  /** UnsupportedVersion: the version found. */
+  version?: number;
+}
+
+export type DepacketizerDropReason = 'interrupted' | 'unknownFrame' | 'bufferFull' | 'incomplete';
+
+export interface DepacketizerDrop {
+  reason: DepacketizerDropReason;
+  frameNumber: number;
+  /** interrupted: the frame number that evicted it. */
+  newFrameNumber?: number;
+  /** incomplete: payloads buffered / expected. */
+  received?: number;
+  expected?: number;
+}
+
+export interface ReassembledFrame {
+  payload: Buffer;
+  userTimestamp: bigint | null;
+  e2ee: E2eeExtension | null;
+}
+
+export interface NativePacketizer {
+  /** Packets of one frame, in send order. An empty payload consumes a frame number and returns []. */
+  packetize(payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null): Buffer[];
+}
+
+export interface NativeDepacketizer {
+  /** Feeds one serialized packet; returns completed frames and drops caused by this packet. */
+  push(packet: Uint8Array): { frames: ReassembledFrame[]; drops: DepacketizerDrop[] };
+}
+
+export type LocalTrackState = 'pending' | 'published' | 'republishing' | 'unpublished';
+
+export interface LocalTrackInfo {
+  handle: number;
+  sid: string;
+  name: string;
+  usesE2ee: boolean;
+}
+
+export interface LocalTrackStats {
+  framesSent: number;
+  bytesSent: number;
+  packetsSent: number;
+  framesDroppedQueueFull: number;
+  framesDroppedNotPublished: number;
+  queuedFrames: number;
+}
+
+/** Result of LocalManager.pushFrame. */
+export const enum PushResult {
+  Queued = 0,
+  /** Queued after evicting the oldest queued frame (counted as framesDroppedQueueFull). */
+  QueuedDroppedOldest = 1,
+  /** Queue full, frame rejected (not counted: the caller decides). */
+  Full = 2,
+  /** Track is pending/republishing: frame dropped and counted as framesDroppedNotPublished. */
+  NotPublished = 3,
+}
+
+export interface TransmitBatch {
+  /** All packets back to back. Packet i is data.subarray(ends[i-1] ?? 0, ends[i]). */
+  data: Buffer;
+  ends: Uint32Array;
+  /** Number of whole frames in this batch. */
+  frames: number;
+}
+
+export interface NativeLocalManager {
+  /** Next publisher handle: 1, 2, ... 65535, never reused by this manager. Throws LimitReached. */
+  allocateHandle(): number;
+  /** A publish request is on its way: the track exists in state 'pending'. */
+  beginPublish(handle: number, name: string, usesE2ee: boolean): void;
+  /** The SFU accepted: 'published' with this SID (also ends 'republishing', keeping counters). */
+  publishSucceeded(handle: number, sid: string): void;
+  /** The SFU refused or the request was abandoned: the track is forgotten (its handle stays used). */
+  publishFailed(handle: number): void;
+  /** Full reconnect: every published track becomes 'republishing'; returns their handles. */
+  beginRepublish(): number[];
+  /** 'unpublished': the queue is dropped and the track is forgotten. */
+  unpublish(handle: number): void;
+  state(handle: number): LocalTrackState | null;
+  /** Published (and republishing) tracks, for SyncState and republish requests. */
+  tracks(): LocalTrackInfo[];
+  /**
+   * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
+   * of refusing the new one. Throws UnknownTrack for a handle it does not know.
+   */
+  pushFrame(
+    handle: number,
+    payload: Uint8Array,
+    userTimestamp: bigint | null,
+    e2ee: E2eeExtension | null,
+    dropOldest: boolean,
+  ): PushResult;
+  /**
+   * Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
+   * packets are out (always at least one frame if any is queued). null when nothing is queued.
+   */
+  pollTransmit(maxBytes: number): TransmitBatch | null;
+  /** Frames waiting in all queues. */
+  queuedFrames(): number;
+  stats(handle: number): LocalTrackStats | null;
+}
+
+export interface RemoteTrackDescriptor {
+  sid: string;
+  pubHandle: number;
+  name: string;
+  usesE2ee: boolean;
+}
+
+export interface RemotePublicationChanges {
+  /** New publications; trackId is stable for the life of the publication, across SID changes. */
+  published: Array<{ trackId: number; sid: string }>;
+  unpublished: Array<{ trackId: number; sid: string }>;
+  /** Same (identity, pubHandle, name, usesE2ee) with a new SID: the publisher did a full reconnect. */
+  reassigned: Array<{ trackId: number; oldSid: string; newSid: string }>;
+}
+
+export interface RemoteTrackStats {
+  framesReceived: number;
+  bytesReceived: number;
+  packetsReceived: number;
+  droppedInterrupted: number;
+  droppedUnknownFrame: number;
+  droppedBufferFull: number;
+  droppedIncomplete: number;
+}
+
+export interface RemoteManagerStats {
+  /** Packets that failed to parse, by NativeErrorCode. */
+  malformed: Partial<Record<NativeErrorCode, number>>;
+  /** Packets whose handle maps to no subscribed track. */
+  unknownHandle: number;
+}
+
+export interface RemoteFrame extends ReassembledFrame {
+  trackId: number;
+}
+
+export interface NativeRemoteManager {
+  /**
+   * The complete data-track list of one remote participant (authoritative: anything missing is
+   * unpublished). Never call it with the local identity.
+   */
+  updateParticipant(identity: string, tracks: RemoteTrackDescriptor[]): RemotePublicationChanges;
+  /** The participant left: all its publications are unpublished. */
+  removeParticipant(identity: string): RemotePublicationChanges;
+  /** Creates the reassembly pipeline for a track (idempotent). maxPartialFrames < 1 is clamped to 1. */
+  subscribe(trackId: number, maxPartialFrames: number): void;
+  /** Drops the pipeline and any handle that points at it. */
+  unsubscribe(trackId: number): void;
+  setPipelineOptions(trackId: number, maxPartialFrames: number): void;
+  /** Full snapshot from DataTrackSubscriberHandles: [subscriber handle, track SID]. */
+  setSubscriberHandles(entries: Array<[number, string]>): void;
+  /** Current subscriber handle of a track, or 0. */
+  subscriberHandle(trackId: number): number;
+  /**
+   * One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
+   * bad bytes: malformed packets and unknown handles are counted in stats().
+   */
+  handlePacket(packet: Uint8Array): RemoteFrame[] | null;
+  trackStats(trackId: number): RemoteTrackStats | null;
+  stats(): RemoteManagerStats;
+}
+
+export interface NativeBinding {
+  encodePacket(header: PacketHeader, payload: Uint8Array): Buffer;
+  decodePacket(packet: Uint8Array): DecodedPacket;
+  /**
+   * SFU forwarding: the packet with its handle replaced, re-serialized as LiveKit's SFU does
+   * (reserved bits cleared, extension block re-emitted canonically). Throws codec errors.
+   */
+  forwardPacket(packet: Uint8Array, newHandle: number): Buffer;
+  Packetizer: new (handle: number, mtu?: number) => NativePacketizer;
+  Depacketizer: new (maxPartialFrames?: number) => NativeDepacketizer;
+  LocalManager: new (options?: { mtu?: number; queueCapacity?: number }) => NativeLocalManager;
+  RemoteManager: new () => NativeRemoteManager;
+  /** Test hook: panics inside the addon; must surface as a thrown Error with code 'Panic'. */
+  __panicForTest(): void;
+}
+
+/** The package root: the first folder upwards that holds native/Cargo.toml (works from lib/ and dist/). */
+function packageRoot(): string {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'native', 'Cargo.toml'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`livekit-datatrack-node: cannot find the package root above ${__dirname}`);
+    dir = up;
+  }
+  return dir;
+}
+
+function findAddon(): string {
+  const dir = path.join(packageRoot(), 'native');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { platformSuffix } = require(path.join(packageRoot(), 'scripts', 'platform.cjs'));
+  const exact = path.join(dir, `livekit-datatrack.${platformSuffix()}.node`);
+  if (fs.existsSync(exact)) return exact;
+  const any = fs.readdirSync(dir).find((f) => f.endsWith('.node'));
+  if (any) return path.join(dir, any);
+  throw new Error(
+    `livekit-datatrack-node: the native addon is not built (looked in ${dir}). Run \`npm install\` or \`npm run build:native\`.`,
+  );
+}
+
+let cached: NativeBinding | undefined;
+
+/** Loads the addon once per process. */
+export function native(): NativeBinding {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  cached ??= require(findAddon()) as NativeBinding;
+  return cached;
+}

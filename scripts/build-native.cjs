@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+// Builds the Rust addon with cargo and places it where lib/native/binding.ts looks for it,
+// under the file name `napi build --platform` would give it. Used by binding.gyp, so it must
+// not depend on devDependencies.
+'use strict';
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { platformSuffix } = require('./platform.cjs');
+
+const root = path.resolve(__dirname, '..');
+const manifest = path.join(root, 'native', 'Cargo.toml');
+const targetDir = path.join(root, 'native', 'target');
+
+execFileSync('cargo', ['build', '--release', '--lib', '--manifest-path', manifest], {
+  stdio: 'inherit',
+  env: { ...process.env, CARGO_TARGET_DIR: targetDir },
+});
+
+const libName = { linux: 'liblivekit_datatrack.so', darwin: 'liblivekit_datatrack.dylib', win32: 'livekit_datatrack.dll' }[process.platform];
+if (!libName) throw new Error(`unsupported platform ${process.platform}`);
+const out = path.join(root, 'native', `livekit-datatrack.${platformSuffix()}.node`);
+fs.copyFileSync(path.join(targetDir, 'release', libName), out);
+console.log(`built ${path.relative(root, out)}`);
+
+const stampIdx = process.argv.indexOf('--stamp');
+if (stampIdx > 0) {
+  const stamp = path.resolve(process.argv[stampIdx + 1]);
+  fs.mkdirSync(path.dirname(stamp), { recursive: true });
+  fs.writeFileSync(stamp, new Date().toISOString());
+}

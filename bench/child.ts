@@ -1,0 +1,123 @@
+// One benchmark role (publisher or subscribers) in its own process, driven by bench/run.ts over IPC.
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { pace } from './lib/pacer';
+import type { Cell, RelaySignal, SetupParams, ToChild, ToParent } from './lib/protocol';
+import { payloadTemplate, readStamp, stampedPayload } from './lib/stamp';
+import type { ChildIpc, PublisherEndpoint, RowDriver, SubscriberEndpoint } from './rows/driver';
+
+function send(msg: ToParent): void {
+  process.send!(msg);
+}
+
+async function loadDriver(row: SetupParams['row']): Promise<RowDriver> {
+  // Loaded on demand: the peer rows install browser globals that must not leak into other rows.
+  switch (row) {
+    case 'ceiling':
+      return (await import('./rows/ceiling')).ceiling;
+    case 'ours':
+      return (await import('./rows/ours')).ours;
+    case 'livekit-client':
+      return (await import('./rows/peers')).livekitClient;
+    case 'rust-ffi':
+      return (await import('./rows/peers')).rustFfi;
+  }
+}
+
+const signalHandlers = new Map<number, (data: RelaySignal) => void>();
+const ipc: ChildIpc = {
+  signal: (index, data) => send({ type: 'signal', index, data }),
+  onSignal: (index, handler) => signalHandlers.set(index, handler),
+};
+
+const loop = monitorEventLoopDelay({ resolution: 1 });
+loop.enable();
+let publisher: PublisherEndpoint | undefined;
+let subscriber: SubscriberEndpoint | undefined;
+
+// Subscriber-side state for the current cell.
+let cellStartNs = 0n;
+let received: number[] = [];
+let latencies: number[] = [];
+let cpuAtStart = process.cpuUsage();
+
+function onFrame(index: number, payload: Uint8Array): void {
+  const { sentNs, latencyMs } = readStamp(payload);
+  if (sentNs < cellStartNs) return; // a straggler from the previous cell
+  received[index] = (received[index] ?? 0) + 1;
+  latencies.push(latencyMs);
+}
+
+function cpuMsSince(start: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1000;
+}
+
+async function runPublisher(cell: Cell): Promise<void> {
+  const template = payloadTemplate(cell.sizeBytes);
+  loop.reset();
+  const cpu = process.cpuUsage();
+  let pushNs = 0n;
+  const result = await pace(cell.freqHz, cell.durationS, (seq) => {
+    const payload = stampedPayload(template, seq);
+    const t0 = process.hrtime.bigint();
+    const ok = publisher!.push(payload);
+    pushNs += process.hrtime.bigint() - t0;
+    return ok;
+  });
+  send({
+    type: 'ran',
+    cellId: cell.id,
+    attempted: result.attempted,
+    accepted: result.accepted,
+    cpuMs: cpuMsSince(cpu),
+    loopP99Ms: loop.percentile(99) / 1e6,
+    pushUs: Number(pushNs) / 1e3 / Math.max(1, result.attempted),
+  });
+}
+
+async function handle(msg: ToChild): Promise<void> {
+  switch (msg.type) {
+    case 'setup': {
+      const driver = await loadDriver(msg.params.row);
+      if (msg.params.role === 'publisher') publisher = await driver.publisher(msg.params, ipc);
+      else subscriber = await driver.subscribers(msg.params, ipc, onFrame);
+      send({ type: 'ready' });
+      return;
+    }
+    case 'signal':
+      signalHandlers.get(msg.index)?.(msg.data);
+      return;
+    case 'start':
+      cellStartNs = BigInt(msg.startNs);
+      received = [];
+      latencies = [];
+      loop.reset();
+      cpuAtStart = process.cpuUsage();
+      send({ type: 'ready' });
+      return;
+    case 'run':
+      await runPublisher(msg.cell);
+      return;
+    case 'collect':
+      send({
+        type: 'collected',
+        cellId: msg.cellId,
+        received,
+        latencies,
+        cpuMs: cpuMsSince(cpuAtStart),
+        loopP99Ms: loop.percentile(99) / 1e6,
+      });
+      return;
+    case 'close':
+      await publisher?.close();
+      await subscriber?.close();
+      send({ type: 'closed' });
+      process.disconnect();
+      return;
+  }
+}
+
+process.on('message', (msg: ToChild) => {
+  handle(msg).catch((err) => send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
+});

@@ -1,0 +1,68 @@
+// The orchestrator's handle on one role process.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import type { RelaySignal, ToChild, ToParent } from './protocol';
+
+export class RoleProcess {
+  private readonly proc: ChildProcess;
+  private waiters: Array<{ type: ToParent['type']; resolve: (m: ToParent) => void; reject: (e: Error) => void }> = [];
+  private failure: Error | undefined;
+  onSignal: (index: number, data: RelaySignal) => void = () => {};
+
+  constructor(readonly label: string) {
+    this.proc = fork(path.join(__dirname, '..', 'child.ts'), [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.proc.on('message', (msg: ToParent) => {
+      if (msg.type === 'signal') return this.onSignal(msg.index, msg.data);
+      if (msg.type === 'error') return this.fail(new Error(`${label}: ${msg.message}`));
+      const i = this.waiters.findIndex((w) => w.type === msg.type);
+      if (i >= 0) this.waiters.splice(i, 1)[0].resolve(msg);
+    });
+    this.proc.on('exit', (code) => {
+      if (code !== 0 && code !== null) this.fail(new Error(`${label} exited with code ${code}`));
+      else this.fail(new Error(`${label} exited`));
+    });
+  }
+
+  send(msg: ToChild): void {
+    this.proc.send(msg);
+  }
+
+  /** Sends `msg` and waits for the reply of type `reply`, bounded by `timeoutMs`. */
+  request<T extends ToParent['type']>(msg: ToChild, reply: T, timeoutMs = 60_000): Promise<Extract<ToParent, { type: T }>> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.label}: no ${reply} within ${timeoutMs} ms`)), timeoutMs);
+      this.waiters.push({
+        type: reply,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as Extract<ToParent, { type: T }>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.send(msg);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.proc.exitCode !== null || this.failure) return;
+    try {
+      await this.request({ type: 'close' }, 'closed', 10_000);
+    } catch {
+      /* killed below */
+    }
+    this.proc.kill('SIGKILL');
+  }
+
+  private fail(err: Error): void {
+    this.failure ??= err;
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+}

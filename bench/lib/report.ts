@@ -1,0 +1,155 @@
+// Table, CSV and SVG chart of a bench run.
+
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { RowKind } from './protocol';
+import type { LatencySummary } from './stats';
+
+export interface CellResult {
+  section: 'matrix' | 'saturation' | 'fanout';
+  row: RowKind;
+  sizeKb: number;
+  freqHz: number;
+  durationS: number;
+  subscribers: number;
+  sent: number;
+  received: number;
+  latency: LatencySummary;
+  pubCpuSPer1k: number;
+  subCpuSPer1k: number;
+  pubLoopP99Ms: number;
+  subLoopP99Ms: number;
+  pushUs: number;
+  error?: string;
+}
+
+export const deliveryRatio = (r: CellResult) => (r.sent === 0 ? 0 : r.received / (r.sent * r.subscribers));
+export const expectedMibps = (r: CellResult) => (r.sizeKb * r.freqHz) / 1024;
+export const actualMibps = (r: CellResult) => expectedMibps(r) * Math.min(1, deliveryRatio(r));
+
+const COLUMNS = [
+  'section', 'row', 'size_kb', 'freq_hz', 'duration_s', 'subscribers', 'sent', 'received', 'delivery_ratio',
+  'avg_latency_ms', 'min_latency_ms', 'max_latency_ms', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms',
+  'expected_mibps', 'actual_mibps', 'pub_cpu_s_per_1k_frames', 'sub_cpu_s_per_1k_frames',
+  'pub_event_loop_p99_ms', 'sub_event_loop_p99_ms', 'push_us', 'error',
+];
+
+const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '');
+
+export function toCsv(results: CellResult[]): string {
+  const lines = [COLUMNS.join(',')];
+  for (const r of results) {
+    lines.push(
+      [
+        r.section, r.row, r.sizeKb, r.freqHz, r.durationS, r.subscribers, r.sent, r.received, f(deliveryRatio(r), 4),
+        f(r.latency.avg, 3), f(r.latency.min, 3), f(r.latency.max, 3), f(r.latency.p50, 3), f(r.latency.p95, 3),
+        f(r.latency.p99, 3), f(expectedMibps(r), 3), f(actualMibps(r), 3), f(r.pubCpuSPer1k, 4), f(r.subCpuSPer1k, 4),
+        f(r.pubLoopP99Ms), f(r.subLoopP99Ms), f(r.pushUs, 2), r.error ? JSON.stringify(r.error) : '',
+      ].join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => c.padStart(widths[i])).join('  ');
+}
+
+export function toTable(results: CellResult[]): string {
+  const header = ['row', 'KiB', 'Hz', 'subs', 'sent', 'recv', 'deliv%', 'MiB/s', 'p50ms', 'p95ms', 'p99ms', 'pubCPU/1k', 'subCPU/1k', 'push us'];
+  const rows = results.map((r) => [
+    r.row, String(r.sizeKb), String(r.freqHz), String(r.subscribers), String(r.sent), String(r.received),
+    f(100 * deliveryRatio(r), 1), f(actualMibps(r), 2), f(r.latency.p50), f(r.latency.p95), f(r.latency.p99),
+    f(r.pubCpuSPer1k, 3), f(r.subCpuSPer1k, 3), f(r.pushUs, 1) + (r.error ? '  ERROR ' + r.error.split('\n')[0] : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join('\n');
+}
+
+/** Ratios ours/ceiling and ours/peer, per matrix cell. */
+export function toRatios(results: CellResult[]): string {
+  const matrix = results.filter((r) => r.section === 'matrix' && !r.error);
+  const key = (r: CellResult) => `${r.sizeKb}@${r.freqHz}`;
+  const by = new Map<string, Map<RowKind, CellResult>>();
+  for (const r of matrix) {
+    if (!by.has(key(r))) by.set(key(r), new Map());
+    by.get(key(r))!.set(r.row, r);
+  }
+  const lines = ['cell            thru ours/ceil  p99 ours/ceil  thru ours/lkc  thru ours/rust  cpu(pub+sub) ours/lkc  ours/rust'];
+  for (const [k, m] of by) {
+    const ours = m.get('ours');
+    if (!ours) continue;
+    const ratio = (other: RowKind, fn: (r: CellResult) => number) => {
+      const o = m.get(other);
+      return o ? f(fn(ours) / fn(o), 2) : '-';
+    };
+    const cpu = (r: CellResult) => r.pubCpuSPer1k + r.subCpuSPer1k;
+    lines.push(
+      [
+        k.padEnd(14),
+        ratio('ceiling', actualMibps).padStart(14),
+        ratio('ceiling', (r) => r.latency.p99).padStart(14),
+        ratio('livekit-client', actualMibps).padStart(14),
+        ratio('rust-ffi', actualMibps).padStart(15),
+        ratio('livekit-client', cpu).padStart(22),
+        ratio('rust-ffi', cpu).padStart(10),
+      ].join(' '),
+    );
+  }
+  return lines.join('\n');
+}
+
+const ROW_COLORS: Record<RowKind, string> = {
+  ceiling: '#9e9e9e',
+  ours: '#1e88e5',
+  'livekit-client': '#fb8c00',
+  'rust-ffi': '#8e24aa',
+};
+
+/** Two grouped bar charts (throughput and p99 latency) per matrix cell, one bar per row. */
+export function toSvg(results: CellResult[], title: string): string {
+  const matrix = results.filter((r) => r.section === 'matrix');
+  const cells = [...new Set(matrix.map((r) => `${r.sizeKb} KiB @ ${r.freqHz} Hz`))];
+  const rows = [...new Set(matrix.map((r) => r.row))];
+  const barW = 14;
+  const groupW = rows.length * barW + 16;
+  const chartH = 180;
+  const left = 60;
+  const width = left + cells.length * groupW + 20;
+  const height = 2 * (chartH + 70) + 60;
+  const parts: string[] = [];
+  const chart = (top: number, label: string, value: (r: CellResult) => number) => {
+    const max = Math.max(1e-9, ...matrix.map(value).filter(Number.isFinite));
+    parts.push(`<text x="${left}" y="${top - 8}" font-size="13" font-weight="bold">${label} (max ${max.toFixed(2)})</text>`);
+    parts.push(`<line x1="${left}" y1="${top + chartH}" x2="${width - 10}" y2="${top + chartH}" stroke="#333"/>`);
+    cells.forEach((cell, ci) => {
+      const x0 = left + ci * groupW;
+      rows.forEach((row, ri) => {
+        const r = matrix.find((m) => m.row === row && `${m.sizeKb} KiB @ ${m.freqHz} Hz` === cell);
+        const v = r ? value(r) : NaN;
+        if (!Number.isFinite(v)) return;
+        const h = (v / max) * chartH;
+        parts.push(
+          `<rect x="${x0 + ri * barW}" y="${top + chartH - h}" width="${barW - 2}" height="${h}" fill="${ROW_COLORS[row]}"><title>${row} ${cell}: ${v.toFixed(3)}</title></rect>`,
+        );
+      });
+      parts.push(
+        `<text x="${x0 + groupW / 2 - 8}" y="${top + chartH + 12}" font-size="9" transform="rotate(35 ${x0 + groupW / 2 - 8} ${top + chartH + 12})">${cell}</text>`,
+      );
+    });
+  };
+  parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">${title}</text>`);
+  chart(50, 'delivered throughput, MiB/s', actualMibps);
+  chart(50 + chartH + 70, 'p99 latency, ms', (r) => r.latency.p99);
+  rows.forEach((row, i) => {
+    parts.push(`<rect x="${left + i * 130}" y="${height - 22}" width="12" height="12" fill="${ROW_COLORS[row]}"/>`);
+    parts.push(`<text x="${left + i * 130 + 16}" y="${height - 12}" font-size="12">${row}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+}
+
+export function writeResults(dir: string, results: CellResult[], title: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.csv'), toCsv(results));
+  fs.writeFileSync(path.join(dir, 'latest.svg'), toSvg(results, title));
+}

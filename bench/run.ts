@@ -1,0 +1,218 @@
+// `npm run bench [-- --quick | --full] [--rows ceiling,ours,livekit-client,rust-ffi]`
+//
+// Every row runs in the same process layout: the relay (ceiling) or the development SFU (all
+// other rows) in this process, the publisher in one child process and the subscriber(s) in
+// another, so CPU time is per role and latency is measured on one monotonic clock.
+
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DevServer } from '../lib/dev-server';
+import { RoleProcess } from './lib/child-process';
+import type { Cell, RowKind } from './lib/protocol';
+import { BareRelay } from './lib/relay';
+import { deliveryRatio, toRatios, toTable, writeResults, type CellResult } from './lib/report';
+import { summarize } from './lib/stats';
+
+interface Plan {
+  matrix: Array<{ sizeKb: number; freqHz: number }>;
+  durationS: number;
+  saturation: Array<{ sizeKb: number; rates: number[] }>;
+  fanout: number[];
+  saturationS: number;
+}
+
+const QUICK: Plan = {
+  matrix: [
+    { sizeKb: 1, freqHz: 100 },
+    { sizeKb: 64, freqHz: 100 },
+  ],
+  durationS: 2,
+  saturation: [],
+  fanout: [],
+  saturationS: 1,
+};
+
+function fullMatrix(): Plan['matrix'] {
+  const cells: Plan['matrix'] = [];
+  for (const sizeKb of [1, 4, 16, 64, 128, 256]) {
+    for (const freqHz of [10, 50, 100, 500]) {
+      if (sizeKb * freqHz <= 64 * 1024) cells.push({ sizeKb, freqHz }); // Rust's 64 MiB/s cap
+    }
+  }
+  return cells;
+}
+
+const FULL: Plan = {
+  matrix: fullMatrix(),
+  durationS: 5,
+  saturation: [
+    { sizeKb: 1, rates: [1000, 2000, 4000, 8000, 16000] },
+    { sizeKb: 64, rates: [100, 200, 400, 800, 1600] },
+  ],
+  fanout: [1, 10, 50],
+  saturationS: 2,
+};
+
+function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string } {
+  const mode = argv.includes('--full') ? 'full' : 'quick';
+  const rowsArg = argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? argv[argv.indexOf('--rows') + 1];
+  const all: RowKind[] = ['ceiling', 'ours', 'livekit-client', 'rust-ffi'];
+  const rows = argv.includes('--rows') || rowsArg?.includes(',') || all.includes(rowsArg as RowKind)
+    ? (rowsArg!.split(',') as RowKind[])
+    : all;
+  return { plan: mode === 'full' ? FULL : QUICK, rows, mode };
+}
+
+const TRACK = 'bench';
+const PUBLISHER = 'bench-publisher';
+
+/** One row's processes and server, set up once and reused for every cell of that row. */
+class RowSession {
+  private constructor(
+    readonly row: RowKind,
+    readonly subscribers: number,
+    private readonly pub: RoleProcess,
+    private readonly sub: RoleProcess,
+    private readonly teardown: () => Promise<void>,
+  ) {}
+
+  static async open(row: RowKind, subscribers: number): Promise<RowSession> {
+    const pub = new RoleProcess(`${row} publisher`);
+    const sub = new RoleProcess(`${row} subscriber`);
+    try {
+      if (row === 'ceiling') {
+        const relay = new BareRelay();
+        relay.attachPublisher(pub);
+        relay.attachSubscribers(sub, subscribers);
+        const base = { row, trackName: TRACK, publisherIdentity: PUBLISHER };
+        await Promise.all([
+          pub.request({ type: 'setup', params: { ...base, role: 'publisher' } }, 'ready'),
+          sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: Array(subscribers).fill('') } }, 'ready'),
+        ]);
+        return new RowSession(row, subscribers, pub, sub, () => relay.close());
+      }
+      const server = await DevServer.start({ port: 0 });
+      const room = `bench-${row}`;
+      const pubToken = await server.token(PUBLISHER, { room });
+      const subTokens = await Promise.all(Array.from({ length: subscribers }, (_, i) => server.token(`bench-subscriber-${i}`, { room })));
+      const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER };
+      await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
+      await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
+      return new RowSession(row, subscribers, pub, sub, () => server.close());
+    } catch (err) {
+      await Promise.all([pub.close(), sub.close()]);
+      throw err;
+    }
+  }
+
+  async run(section: CellResult['section'], sizeKb: number, freqHz: number, durationS: number): Promise<CellResult> {
+    const cell: Cell = { id: `${section}-${sizeKb}-${freqHz}-${Date.now()}`, sizeBytes: sizeKb * 1024, freqHz, durationS };
+    await this.sub.request({ type: 'start', cell, startNs: process.hrtime.bigint().toString() }, 'ready');
+    const ran = await this.pub.request({ type: 'run', cell }, 'ran', (durationS + 60) * 1000);
+    // Rust's method: drain max(500 ms, 2000/freq ms) before counting.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(500, 2000 / freqHz)));
+    const got = await this.sub.request({ type: 'collect', cellId: cell.id }, 'collected');
+    const received = got.received.reduce((a, b) => a + (b ?? 0), 0);
+    const frames = Math.max(1, ran.accepted);
+    return {
+      section,
+      row: this.row,
+      sizeKb,
+      freqHz,
+      durationS,
+      subscribers: this.subscribers,
+      sent: ran.accepted,
+      received,
+      latency: summarize(got.latencies),
+      pubCpuSPer1k: ran.cpuMs / frames,
+      subCpuSPer1k: got.cpuMs / Math.max(1, received),
+      pubLoopP99Ms: ran.loopP99Ms,
+      subLoopP99Ms: got.loopP99Ms,
+      pushUs: ran.pushUs,
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.pub.close(), this.sub.close()]);
+    await this.teardown();
+  }
+}
+
+function failed(section: CellResult['section'], row: RowKind, sizeKb: number, freqHz: number, subscribers: number, err: unknown): CellResult {
+  return {
+    section, row, sizeKb, freqHz, durationS: 0, subscribers, sent: 0, received: 0, latency: summarize([]),
+    pubCpuSPer1k: NaN, subCpuSPer1k: NaN, pubLoopP99Ms: NaN, subLoopP99Ms: NaN, pushUs: NaN,
+    error: err instanceof Error ? err.message : String(err),
+  };
+}
+
+async function withRow<T>(row: RowKind, subscribers: number, fn: (s: RowSession) => Promise<T>): Promise<T> {
+  const session = await RowSession.open(row, subscribers);
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { plan, rows, mode } = parseArgs(process.argv.slice(2));
+  const results: CellResult[] = [];
+  const started = Date.now();
+  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}\n`);
+
+  for (const row of rows) {
+    try {
+      await withRow(row, 1, async (s) => {
+        for (const { sizeKb, freqHz } of plan.matrix) {
+          const r = await s.run('matrix', sizeKb, freqHz, plan.durationS).catch((e) => failed('matrix', row, sizeKb, freqHz, 1, e));
+          results.push(r);
+          console.log(toTable([r]).split('\n')[1]);
+        }
+        for (const { sizeKb, rates } of plan.saturation) {
+          for (const rate of rates) {
+            const r = await s.run('saturation', sizeKb, rate, plan.saturationS).catch((e) => failed('saturation', row, sizeKb, rate, 1, e));
+            results.push(r);
+            if (r.error || deliveryRatio(r) < 0.99) break;
+          }
+        }
+      });
+    } catch (err) {
+      results.push(failed('matrix', row, 0, 0, 1, err));
+      console.log(`${row}: ${(err as Error).message}`);
+    }
+  }
+  for (const n of plan.fanout) {
+    for (const row of rows.filter((r) => r === 'ours' || r === 'ceiling')) {
+      try {
+        results.push(await withRow(row, n, (s) => s.run('fanout', 1, 100, plan.durationS)));
+      } catch (err) {
+        results.push(failed('fanout', row, 1, 100, n, err));
+      }
+    }
+  }
+
+  const title = `livekit-datatrack-node bench (${mode}), ${machine}`;
+  console.log('\n== matrix ==\n' + toTable(results.filter((r) => r.section === 'matrix')));
+  if (plan.saturation.length) {
+    console.log('\n== saturation (highest rate with delivery >= 99 %) ==');
+    for (const { sizeKb } of plan.saturation) {
+      for (const row of rows) {
+        const ok = results.filter((r) => r.section === 'saturation' && r.row === row && r.sizeKb === sizeKb && !r.error && deliveryRatio(r) >= 0.99);
+        const best = ok.reduce((m, r) => Math.max(m, r.freqHz), 0);
+        console.log(`${String(sizeKb).padStart(3)} KiB  ${row.padEnd(15)} ${best ? best + ' Hz' : 'below the lowest rate tried'}`);
+      }
+    }
+  }
+  if (plan.fanout.length) console.log('\n== fan-out (1 KiB @ 100 Hz) ==\n' + toTable(results.filter((r) => r.section === 'fanout')));
+  console.log('\n== ratios ==\n' + toRatios(results));
+  const dir = path.join(__dirname, 'results');
+  writeResults(dir, results, title);
+  console.log(`\nwrote ${path.relative(process.cwd(), dir)}/latest.csv and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

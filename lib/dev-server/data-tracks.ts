@@ -1,0 +1,281 @@
+// Data-track publications, subscriptions, subscriber handles and packet forwarding for one room,
+// following livekit-server's rules (validation order and reasons, per-subscriber handles, full
+// handle snapshots, no loopback, drop-not-queue under congestion).
+
+import {
+  DataTrackInfo,
+  DataTrackSubscriberHandles,
+  DataTrackSubscriberHandles_PublishedDataTrack,
+  PublishDataTrackResponse,
+  RequestResponse,
+  RequestResponse_Reason,
+  UnpublishDataTrackResponse,
+  type DataTrackFrameEncoding,
+  type DataTrackSchemaId,
+  type PublishDataTrackRequest,
+  type SyncState,
+  type UnpublishDataTrackRequest,
+  type UpdateDataSubscription,
+} from '@livekit/protocol';
+import { rewriteHandle } from './forward';
+import { newId } from './ids';
+import type { Logger } from './log';
+import type { Participant, Publication } from './participant';
+
+export const DATA_TRACK_LABEL = '_data_track';
+const MAX_NAME_BYTES = 256;
+const MAX_CUSTOM_ENCODING_LENGTH = 32;
+/** Base header size of a DTP packet; anything shorter cannot carry a handle. */
+const MIN_PACKET_BYTES = 12;
+
+export interface ForwardInfo {
+  room: string;
+  /** Publisher identity. */
+  from: string;
+  trackSid: string;
+  /** The packet as the publisher sent it. */
+  packet: Uint8Array;
+  /** Identities it was sent to (after congestion drops). */
+  to: string[];
+}
+
+export interface DataTrackRoom {
+  readonly name: string;
+  participants(): Iterable<Participant>;
+  /** Bumps the version and sends the participant's info to everyone. */
+  participantChanged(p: Participant): void;
+  onForward(info: ForwardInfo): void;
+  readonly log: Logger;
+  /** How long a subscription to an unknown SID stays pending (the server retries for 1 min). */
+  readonly pendingSubscriptionMs: number;
+  /** A subscriber whose `_data_track` holds more than this many bytes loses packets instead. */
+  readonly maxSubscriberBufferedBytes: number;
+  readonly forwardListened: () => boolean;
+}
+
+export class DataTrackRouter {
+  private readonly bySid = new Map<string, Publication>();
+  dropped = 0;
+
+  constructor(private readonly room: DataTrackRoom) {}
+
+  publish(p: Participant, req: PublishDataTrackRequest): void {
+    const refuse = (reason: RequestResponse_Reason, message: string) =>
+      p.send({
+        case: 'requestResponse',
+        value: new RequestResponse({ requestId: 0, reason, message, request: { case: 'publishDataTrack', value: req } }),
+      });
+    if (!p.permission.canPublishData) return refuse(RequestResponse_Reason.NOT_ALLOWED, 'does not have permission to publish data');
+    if (req.pubHandle === 0 || req.pubHandle > 0xffff) {
+      return refuse(RequestResponse_Reason.INVALID_HANDLE, 'handle should be > 0 AND < 65536');
+    }
+    const nameBytes = Buffer.byteLength(req.name, 'utf8');
+    if (nameBytes === 0 || nameBytes > MAX_NAME_BYTES) {
+      return refuse(RequestResponse_Reason.INVALID_NAME, `name should be between 1 and ${MAX_NAME_BYTES} bytes`);
+    }
+    if (!validFrameEncoding(req.frameEncoding) || !validSchema(req.schema)) {
+      return refuse(RequestResponse_Reason.INVALID_REQUEST, 'encoding identifier is empty or exceeds the maximum length');
+    }
+    for (const existing of p.published.values()) {
+      if (existing.info.pubHandle === req.pubHandle) {
+        return refuse(RequestResponse_Reason.DUPLICATE_HANDLE, 'a data track with this handle already exists');
+      }
+      if (existing.info.name === req.name) {
+        return refuse(RequestResponse_Reason.DUPLICATE_NAME, 'a data track with this name already exists');
+      }
+    }
+    const info = new DataTrackInfo({
+      pubHandle: req.pubHandle,
+      sid: newId('DTR_'),
+      name: req.name,
+      encryption: req.encryption,
+      frameEncoding: req.frameEncoding?.clone(),
+      schema: req.schema?.clone(),
+    });
+    const publication: Publication = { info, publisher: p, subscribers: new Map() };
+    p.published.set(info.pubHandle, publication);
+    this.bySid.set(info.sid, publication);
+    p.send({ case: 'publishDataTrackResponse', value: new PublishDataTrackResponse({ info }) });
+    this.room.participantChanged(p);
+
+    const now = Date.now();
+    for (const other of this.room.participants()) {
+      if (other === p) continue;
+      const since = other.desired.get(info.sid);
+      const pendingAlive = since !== undefined && now - since <= this.room.pendingSubscriptionMs;
+      if (since !== undefined && !pendingAlive) other.desired.delete(info.sid);
+      if (pendingAlive || other.autoSubscribeDataTrack) {
+        if (this.attach(other, publication)) this.sendHandles(other);
+      }
+    }
+  }
+
+  unpublish(p: Participant, req: UnpublishDataTrackRequest): void {
+    const publication = p.published.get(req.pubHandle);
+    if (!publication) {
+      p.send({
+        case: 'requestResponse',
+        value: new RequestResponse({
+          requestId: 0,
+          reason: RequestResponse_Reason.NOT_FOUND,
+          request: { case: 'unpublishDataTrack', value: req },
+        }),
+      });
+      return;
+    }
+    this.removePublication(publication);
+    p.send({ case: 'unpublishDataTrackResponse', value: new UnpublishDataTrackResponse({ info: publication.info }) });
+    this.room.participantChanged(p);
+  }
+
+  updateSubscription(p: Participant, req: UpdateDataSubscription): void {
+    const now = Date.now();
+    let changed = false;
+    for (const update of req.updates) {
+      const sid = update.trackSid;
+      if (update.subscribe) {
+        // Without permission the wish is kept but never fulfilled, silently, like the server.
+        if (!p.desired.has(sid)) p.desired.set(sid, now);
+        const publication = this.bySid.get(sid);
+        if (publication) changed = this.attach(p, publication) || changed;
+      } else {
+        p.desired.delete(sid);
+        changed = this.detach(p, sid) || changed;
+      }
+    }
+    if (changed) this.sendHandles(p);
+  }
+
+  /** Auto-subscribe on join: every existing track of the others. */
+  subscribeToAll(p: Participant): void {
+    let changed = false;
+    for (const publication of this.bySid.values()) {
+      if (publication.publisher !== p) changed = this.attach(p, publication) || changed;
+    }
+    if (changed) this.sendHandles(p);
+  }
+
+  /** A participant leaves: its tracks go away (subscribers get new snapshots), as do its subscriptions. */
+  removeParticipant(p: Participant): void {
+    for (const publication of [...p.published.values()]) this.removePublication(publication);
+    for (const { publication } of p.subscriptions.values()) publication.subscribers.delete(p);
+    p.subscriptions.clear();
+    p.desired.clear();
+  }
+
+  /**
+   * Resume: every track the client believes it publishes must still be published by it under that
+   * SID; otherwise only a full reconnect can bring both sides back in line.
+   */
+  syncStateMatches(p: Participant, sync: SyncState): boolean {
+    return sync.publishDataTracks.every((t) => {
+      const publication = t.info ? this.bySid.get(t.info.sid) : undefined;
+      return publication !== undefined && publication.publisher === p;
+    });
+  }
+
+  /** One message from a publisher's `_data_track`. */
+  forward(p: Participant, packet: Buffer): void {
+    if (packet.length < MIN_PACKET_BYTES) return;
+    // Routing needs the handle (bytes 2-3); everything else about the packet is the codec's business.
+    const publication = p.published.get(packet.readUInt16BE(2));
+    if (!publication) return; // e.g. sent before the publish response: the server drops these too
+    const to: string[] = [];
+    for (const [subscriber, handle] of publication.subscribers) {
+      const channel = subscriber.transport?.channel(DATA_TRACK_LABEL);
+      if (!channel || !channel.isOpen()) continue;
+      if (channel.bufferedAmount() > this.room.maxSubscriberBufferedBytes) {
+        this.dropped++;
+        continue;
+      }
+      let out: Buffer;
+      try {
+        out = rewriteHandle(packet, handle);
+      } catch (err) {
+        this.room.log.debug(`dropping malformed data-track packet from ${p.identity}: ${(err as Error).message}`);
+        return;
+      }
+      try {
+        channel.sendMessageBinary(out);
+        to.push(subscriber.identity);
+      } catch (err) {
+        this.room.log.debug(`send to ${subscriber.identity} failed: ${(err as Error).message}`);
+      }
+    }
+    if (this.room.forwardListened()) {
+      this.room.onForward({ room: this.room.name, from: p.identity, trackSid: publication.info.sid, packet, to });
+    }
+  }
+
+  publicationCount(): number {
+    return this.bySid.size;
+  }
+
+  private removePublication(publication: Publication): void {
+    const { info, publisher } = publication;
+    publisher.published.delete(info.pubHandle);
+    this.bySid.delete(info.sid);
+    for (const subscriber of publication.subscribers.keys()) {
+      subscriber.subscriptions.delete(info.sid);
+      subscriber.desired.delete(info.sid);
+      this.sendHandles(subscriber);
+    }
+    publication.subscribers.clear();
+  }
+
+  /** Returns true if a new subscription was made. */
+  private attach(subscriber: Participant, publication: Publication): boolean {
+    if (subscriber.closed || !subscriber.permission.canSubscribe) return false;
+    if (publication.publisher === subscriber) return false; // never loop a publisher's packets back
+    if (subscriber.subscriptions.has(publication.info.sid)) return false;
+    subscriber.desired.set(publication.info.sid, subscriber.desired.get(publication.info.sid) ?? Date.now());
+    const handle = nextHandle(subscriber);
+    subscriber.subscriptions.set(publication.info.sid, { handle, publication });
+    publication.subscribers.set(subscriber, handle);
+    return true;
+  }
+
+  private detach(subscriber: Participant, sid: string): boolean {
+    const sub = subscriber.subscriptions.get(sid);
+    if (!sub) return false;
+    subscriber.subscriptions.delete(sid);
+    sub.publication.subscribers.delete(subscriber);
+    return true;
+  }
+
+  /** The subscriber's complete current map, as clients expect (they only add/replace from it). */
+  private sendHandles(subscriber: Participant): void {
+    const subHandles: Record<number, DataTrackSubscriberHandles_PublishedDataTrack> = {};
+    for (const [sid, { handle, publication }] of subscriber.subscriptions) {
+      subHandles[handle] = new DataTrackSubscriberHandles_PublishedDataTrack({
+        publisherIdentity: publication.publisher.identity,
+        publisherSid: publication.publisher.sid,
+        trackSid: sid,
+      });
+    }
+    subscriber.send({ case: 'dataTrackSubscriberHandles', value: new DataTrackSubscriberHandles({ subHandles }) });
+  }
+}
+
+/** Fresh non-zero u16 per subscription, never one that still names another track for this subscriber. */
+function nextHandle(subscriber: Participant): number {
+  const inUse = new Set([...subscriber.subscriptions.values()].map((s) => s.handle));
+  for (;;) {
+    subscriber.lastSubscriberHandle = (subscriber.lastSubscriberHandle + 1) & 0xffff;
+    const h = subscriber.lastSubscriberHandle;
+    if (h !== 0 && !inUse.has(h)) return h;
+  }
+}
+
+function validCustom(value: string): boolean {
+  return value.length > 0 && value.length <= MAX_CUSTOM_ENCODING_LENGTH;
+}
+
+function validFrameEncoding(enc: DataTrackFrameEncoding | undefined): boolean {
+  return enc?.value.case !== 'custom' || validCustom(enc.value.value);
+}
+
+function validSchema(schema: DataTrackSchemaId | undefined): boolean {
+  const enc = schema?.encoding;
+  return enc?.value.case !== 'custom' || validCustom(enc.value.value);
+}

@@ -1,0 +1,169 @@
+// One participant's peer connection. The SFU is always the answerer: the client offers (in the
+// join request or later), creates `_reliable`, `_lossy` and `_data_track` in-band, and the SFU adopts
+// them. libdatachannel negotiates by itself: applying the remote offer produces the local answer.
+
+import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
+import type { Logger } from './log';
+import { iceUfragOf, inactivateMediaSections, mLineIndexOf } from './sdp';
+
+export interface TransportEvents {
+  onAnswer(sdp: string): void;
+  onLocalCandidate(candidateInit: string): void;
+  onConnected(): void;
+  /** 'failed' / 'closed' / 'disconnected' after having been used. */
+  onLost(state: string): void;
+  onDataChannel(label: string, channel: DataChannel): void;
+  onMessage(label: string, message: Buffer): void;
+}
+
+export interface TransportConfig {
+  /** Local address for ICE (loopback for a dev server bound to loopback). */
+  bindAddress?: string;
+  portRangeBegin?: number;
+  portRangeEnd?: number;
+}
+
+let nextPcId = 1;
+
+export class PeerTransport {
+  private readonly pc: PeerConnection;
+  /** libdatachannel closes channels whose JS wrapper is collected: keep every one. */
+  private readonly channels = new Map<string, DataChannel>();
+  private remoteUfrag: string | null = null;
+  private answerSdp: string | null = null;
+  private pendingCandidates: string[] = [];
+  private hasRemote = false;
+  private closed = false;
+  private connectedOnce = false;
+  state = 'new';
+  private markDone!: () => void;
+  /** Settles once libdatachannel reports the connection closed (its native resources are released). */
+  readonly done = new Promise<void>((resolve) => (this.markDone = resolve));
+
+  constructor(
+    config: TransportConfig,
+    private readonly events: TransportEvents,
+    private readonly log: Logger,
+  ) {
+    const rtc: RtcConfig = {
+      iceServers: [],
+      // Clients packetize data-track frames to 16,000 bytes; advertise room for them.
+      maxMessageSize: 65536,
+      bindAddress: config.bindAddress,
+      portRangeBegin: config.portRangeBegin,
+      portRangeEnd: config.portRangeEnd,
+    };
+    this.pc = new PeerConnection(`sfu-${nextPcId++}`, rtc);
+    this.pc.onLocalDescription((sdp, type) => {
+      if (this.closed || type !== 'answer') return;
+      this.answerSdp = inactivateMediaSections(sdp);
+      this.events.onAnswer(this.answerSdp);
+      for (const c of this.pendingCandidates.splice(0)) this.events.onLocalCandidate(c);
+    });
+    this.pc.onLocalCandidate((candidate, mid) => {
+      if (this.closed) return;
+      const init = JSON.stringify({
+        candidate: candidate.replace(/^a=/, ''),
+        sdpMid: mid,
+        sdpMLineIndex: this.answerSdp ? mLineIndexOf(this.answerSdp, mid) : 0,
+        usernameFragment: this.answerSdp ? iceUfragOf(this.answerSdp) : undefined,
+      });
+      // A candidate must not overtake the answer it belongs to.
+      if (this.answerSdp === null) this.pendingCandidates.push(init);
+      else this.events.onLocalCandidate(init);
+    });
+    // A state callback must be registered for libdatachannel to release the connection on close.
+    this.pc.onStateChange((state) => {
+      this.state = state;
+      if (state === 'closed') this.markDone();
+      if (this.closed) return;
+      this.log.debug(`pc state ${state}`);
+      if (state === 'connected') {
+        this.connectedOnce = true;
+        this.events.onConnected();
+      } else if (state === 'failed' || state === 'closed' || (state === 'disconnected' && this.connectedOnce)) {
+        this.events.onLost(state);
+      }
+    });
+    this.pc.onDataChannel((dc) => this.adopt(dc));
+  }
+
+  /** True when this offer restarts ICE, which libdatachannel cannot do on a live connection. */
+  isIceRestart(offerSdp: string): boolean {
+    return this.remoteUfrag !== null && iceUfragOf(offerSdp) !== this.remoteUfrag;
+  }
+
+  get usable(): boolean {
+    return !this.closed && this.state !== 'failed' && this.state !== 'closed';
+  }
+
+  /** Applies a client offer; the answer arrives through `onAnswer`. */
+  applyOffer(sdp: string): void {
+    this.answerSdp = null;
+    this.remoteUfrag = iceUfragOf(sdp);
+    this.pc.setRemoteDescription(sdp, 'offer');
+    this.hasRemote = true;
+  }
+
+  addRemoteCandidate(candidateInit: string): void {
+    if (this.closed || !this.hasRemote) return;
+    let init: { candidate?: string; sdpMid?: string | null; sdpMLineIndex?: number | null };
+    try {
+      init = JSON.parse(candidateInit);
+    } catch {
+      this.log.debug('unparsable trickle candidate', candidateInit);
+      return;
+    }
+    if (!init.candidate) return; // end-of-candidates
+    try {
+      this.pc.addRemoteCandidate(init.candidate, init.sdpMid ?? String(init.sdpMLineIndex ?? 0));
+    } catch (err) {
+      this.log.debug(`remote candidate refused: ${(err as Error).message}`);
+    }
+  }
+
+  channel(label: string): DataChannel | undefined {
+    return this.channels.get(label);
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return this.done;
+    this.closed = true;
+    // Bounded, in case the native side never reports back.
+    const fallback = setTimeout(() => this.markDone(), 3000);
+    fallback.unref();
+    void this.done.then(() => clearTimeout(fallback));
+    for (const dc of this.channels.values()) {
+      try {
+        dc.close();
+      } catch {
+        /* already gone */
+      }
+    }
+    try {
+      this.pc.close();
+    } catch {
+      this.markDone();
+    }
+    return this.done;
+  }
+
+  private adopt(dc: DataChannel): void {
+    const label = dc.getLabel();
+    if (this.closed) {
+      dc.close();
+      return;
+    }
+    this.channels.get(label)?.close();
+    this.channels.set(label, dc);
+    dc.onClosed(() => {
+      if (this.channels.get(label) === dc) this.channels.delete(label);
+    });
+    dc.onError((err) => this.log.debug(`channel ${label} error: ${err}`));
+    dc.onMessage((msg) => {
+      if (this.closed || typeof msg === 'string') return;
+      this.events.onMessage(label, Buffer.isBuffer(msg) ? msg : Buffer.from(msg));
+    });
+    this.events.onDataChannel(label, dc);
+  }
+}

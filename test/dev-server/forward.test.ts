@@ -1,0 +1,137 @@
+import type { ForwardInfo } from '../../lib/dev-server';
+import { buildPacket, handleOf, withHandle } from './helpers/dtp';
+import { useDevServer } from './helpers/setup';
+
+const h = useDevServer();
+
+async function handleFor(sub: Awaited<ReturnType<typeof h.connect>>, trackSid: string): Promise<number> {
+  const snap = await sub.nextHandles((m) => Object.values(m).some((t) => t.trackSid === trackSid));
+  return Number(Object.entries(snap).find(([, t]) => t.trackSid === trackSid)![0]);
+}
+
+describe('forwarding', () => {
+  test('packets reach each subscriber byte-exact except for the rewritten handle, never the publisher', async () => {
+    const pub = await h.connectReady('pub');
+    const s1 = await h.connectReady('s1');
+    const s2 = await h.connectReady('s2');
+    const idle = await h.connectReady('idle'); // in the room, not subscribed
+    const info = await pub.publishOk(0x1234, 'telemetry');
+    s1.subscribe(info.sid);
+    s2.subscribe(info.sid);
+    const h1 = await handleFor(s1, info.sid);
+    const h2 = await handleFor(s2, info.sid);
+
+    const forwarded: ForwardInfo[] = [];
+    h.server.on('forward', (f: ForwardInfo) => forwarded.push(f));
+
+    const packet = buildPacket({
+      marker: 'single',
+      handle: 0x1234,
+      sequence: 0xabcd,
+      frame: 0x0102,
+      timestamp: 0xdeadbeef,
+      userTimestamp: 0x0102030405060708n,
+      payload: Buffer.from('hello data track'),
+    });
+    pub.sendPacket(packet);
+    const got1 = await s1.nextPacket();
+    const got2 = await s2.nextPacket();
+    expect(got1.equals(withHandle(packet, h1))).toBe(true);
+    expect(got2.equals(withHandle(packet, h2))).toBe(true);
+    expect(handleOf(got1)).toBe(h1);
+
+    // A second, multi-packet frame without extensions, to check ordering-independent delivery of each.
+    const start = buildPacket({ marker: 'start', handle: 0x1234, sequence: 1, frame: 7, payload: Buffer.alloc(16000 - 12, 0xaa) });
+    const final = buildPacket({ marker: 'final', handle: 0x1234, sequence: 2, frame: 7, payload: Buffer.from([1, 2, 3]) });
+    pub.sendPacket(start);
+    pub.sendPacket(final);
+    const received = [await s1.nextPacket(), await s1.nextPacket()];
+    expect(received.some((p) => p.equals(withHandle(start, h1)))).toBe(true);
+    expect(received.some((p) => p.equals(withHandle(final, h1)))).toBe(true);
+    await s2.nextPacket();
+    await s2.nextPacket();
+
+    // Everything was observed; the publisher and the unsubscribed participant got nothing.
+    expect(forwarded).toHaveLength(3);
+    expect(forwarded[0]).toMatchObject({ room: 'dev-room', from: 'pub', trackSid: info.sid });
+    expect(Buffer.from(forwarded[0].packet).equals(packet)).toBe(true);
+    expect(forwarded[0].to.sort()).toEqual(['s1', 's2']);
+    expect(pub.packets).toHaveLength(0);
+    expect(idle.packets).toHaveLength(0);
+  });
+
+  test('forwarding re-serializes through the native codec: reserved bits are cleared (dtp.md §7.5)', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    const hs = await handleFor(sub, info.sid);
+    const dirty = Buffer.from('1bff0001' + '00'.repeat(8) + 'aa', 'hex');
+    pub.sendPacket(dirty);
+    const expected = Buffer.from('18000000' + '00'.repeat(8) + 'aa', 'hex');
+    expected.writeUInt16BE(hs, 2);
+    expect((await sub.nextPacket()).toString('hex')).toBe(expected.toString('hex'));
+  });
+
+  test('packets with an unpublished handle or too short to carry one are dropped', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    const hs = await handleFor(sub, info.sid);
+    pub.sendPacket(buildPacket({ handle: 2, payload: Buffer.from('wrong handle') }));
+    pub.sendPacket(Buffer.from([0x18, 0, 0, 1, 0, 0])); // 6 bytes
+    const marker = buildPacket({ handle: 1, sequence: 99, payload: Buffer.from('ok') });
+    pub.sendPacket(marker);
+    // The channel is unordered, so wait for the good packet and then make sure nothing else came.
+    const got = await sub.nextPacket();
+    expect(got.equals(withHandle(marker, hs))).toBe(true);
+    pub.sendPacket(marker);
+    await sub.nextPacket();
+    expect(sub.packets).toHaveLength(0);
+  });
+
+  test('after unsubscribing no packets arrive', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const other = await h.connectReady('other');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    other.subscribe(info.sid);
+    await handleFor(sub, info.sid);
+    const ho = await handleFor(other, info.sid);
+    sub.subscribe(info.sid, false);
+    await sub.nextHandles((m) => Object.keys(m).length === 0);
+    const p = buildPacket({ handle: 1, payload: Buffer.from('x') });
+    pub.sendPacket(p);
+    expect((await other.nextPacket()).equals(withHandle(p, ho))).toBe(true);
+    expect(sub.packets).toHaveLength(0);
+  });
+
+  test('rooms are isolated: same handles and names in two rooms never cross', async () => {
+    const pubA = await h.connectReady('pub', { room: 'room-a' });
+    const subA = await h.connectReady('sub', { room: 'room-a' });
+    const pubB = await h.connectReady('pub', { room: 'room-b' }); // same identity, other room: no duplicate
+    const subB = await h.connectReady('sub', { room: 'room-b' });
+    expect(subB.join.otherParticipants.map((p) => p.sid)).toEqual([pubB.join.participant!.sid]);
+    const infoA = await pubA.publishOk(1, 'same');
+    const infoB = await pubB.publishOk(1, 'same');
+    // A SID from another room cannot be subscribed to.
+    subB.subscribe(infoA.sid);
+    subA.subscribe(infoA.sid);
+    const ha = await handleFor(subA, infoA.sid);
+    subB.subscribe(infoB.sid);
+    const snapB = await subB.nextHandles();
+    expect(Object.values(snapB).map((t) => t.trackSid)).toEqual([infoB.sid]);
+    const hb = Number(Object.keys(snapB)[0]);
+    const pa = buildPacket({ handle: 1, payload: Buffer.from('room a') });
+    const pb = buildPacket({ handle: 1, payload: Buffer.from('room b') });
+    pubA.sendPacket(pa);
+    pubB.sendPacket(pb);
+    expect((await subA.nextPacket()).equals(withHandle(pa, ha))).toBe(true);
+    expect((await subB.nextPacket()).equals(withHandle(pb, hb))).toBe(true);
+    expect(pubA.received('update').every((u) => u.participants.every((p) => p.sid !== pubB.join.participant!.sid))).toBe(true);
+    expect(subA.packets).toHaveLength(0);
+    expect(subB.packets).toHaveLength(0);
+  });
+});

@@ -1,0 +1,70 @@
+// Public error classes of the data-track API. Each carries a stable string `reason` so callers can
+// branch without parsing messages; `rawMessage` keeps whatever the SFU said, verbatim.
+
+import { LiveKitError } from '../errors';
+import type { DataTrackFrame } from './frame';
+import type { DataTrackSchemaErrorReason } from './schema';
+
+export abstract class DataTrackError<R extends string> extends LiveKitError<R> {
+  /** Text from the SFU (RequestResponse.message), when the error came from it. */
+  readonly rawMessage?: string;
+
+  constructor(reason: R, message: string, options?: { rawMessage?: string; cause?: unknown }) {
+    super(reason, message, options?.cause !== undefined ? { cause: options.cause } : undefined);
+    if (options?.rawMessage !== undefined) this.rawMessage = options.rawMessage;
+  }
+}
+
+export type DataTrackPublishErrorReason =
+  | 'notAllowed'
+  | 'duplicateName'
+  | 'invalidName'
+  | 'invalidSchema'
+  | 'timeout'
+  | 'limitReached'
+  | 'disconnected'
+  | 'cancelled'
+  | 'internal';
+
+export class DataTrackPublishError extends DataTrackError<DataTrackPublishErrorReason> {
+  /** Set when reason is 'invalidSchema'. */
+  readonly schemaError?: DataTrackSchemaErrorReason;
+
+  constructor(
+    reason: DataTrackPublishErrorReason,
+    message: string,
+    options?: { rawMessage?: string; cause?: unknown; schemaError?: DataTrackSchemaErrorReason },
+  ) {
+    super(reason, message, options);
+    if (options?.schemaError) this.schemaError = options.schemaError;
+  }
+}
+
+export type DataTrackPushErrorReason = 'trackUnpublished' | 'queueFull' | 'encryptionFailed';
+
+export class DataTrackPushError extends DataTrackError<DataTrackPushErrorReason> {
+  /** The very frame object that was rejected, so the caller can retry or account for it. */
+  readonly frame: DataTrackFrame;
+
+  constructor(reason: DataTrackPushErrorReason, message: string, frame: DataTrackFrame, options?: { cause?: unknown }) {
+    super(reason, message, options);
+    this.frame = frame;
+  }
+}
+
+export type DataTrackSubscribeErrorReason = 'unpublished' | 'timeout' | 'disconnected' | 'cancelled';
+
+export class DataTrackSubscribeError extends DataTrackError<DataTrackSubscribeErrorReason> {}
+
+export type DataTrackSchemaStoreErrorReason =
+  | 'notAllowed'
+  | 'notFound'
+  | 'limitExceeded'
+  | 'invalidRequest'
+  | 'timeout'
+  | 'disconnected'
+  | 'cancelled'
+  | 'internal';
+
+/** defineSchema / getSchema failures (the SFU's data-blob store). */
+export class DataTrackSchemaStoreError extends DataTrackError<DataTrackSchemaStoreErrorReason> {}

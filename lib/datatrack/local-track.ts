@@ -1,0 +1,135 @@
+// The publisher's handle on one published data track.
+
+import { DataTrackPushError } from './errors';
+import type { DataTrackFrame } from './frame';
+import type { DataTrackInfo, LocalDataTrackStats, QueueFullPolicy } from './types';
+
+/** @internal What a LocalDataTrack needs from the layer that owns it. */
+export interface LocalTrackOwner {
+  push(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): void;
+  unpublish(track: LocalDataTrack): Promise<void>;
+  stats(track: LocalDataTrack): LocalDataTrackStats;
+}
+
+/** @internal */
+export type LocalTrackState = 'published' | 'republishing' | 'unpublished';
+
+export interface DataTrackSendOptions {
+  /** @default 'drop' — a producer faster than the network loses frames, it does not fail. */
+  onQueueFull?: QueueFullPolicy;
+  /** Stops consuming the source when aborted (the track stays published). */
+  signal?: AbortSignal;
+}
+
+export class LocalDataTrack {
+  /** @internal */
+  _state: LocalTrackState = 'published';
+  private _info: DataTrackInfo;
+  private unpublishedPromise?: Promise<void>;
+  private resolveUnpublished?: () => void;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly _handle: number,
+    info: DataTrackInfo,
+    /** @internal */ readonly _queueCapacity: number,
+    private readonly owner: LocalTrackOwner,
+  ) {
+    this._info = Object.freeze({ ...info });
+  }
+
+  get info(): DataTrackInfo {
+    return this._info;
+  }
+
+  get sid(): string {
+    return this._info.sid;
+  }
+
+  get name(): string {
+    return this._info.name;
+  }
+
+  /** True from publish until unpublish (including while it is republished after a full reconnect). */
+  get isPublished(): boolean {
+    return this._state !== 'unpublished';
+  }
+
+  /**
+   * Queues a frame and sends it right away if the data channel has room. Synchronous.
+   * Throws DataTrackPushError: 'trackUnpublished'; 'queueFull' (with `onQueueFull: 'throw'`,
+   * the default here) carrying the rejected frame; 'encryptionFailed' when E2EE has no key.
+   * While the track is being republished after a full reconnect, frames are dropped and counted.
+   */
+  tryPush(frame: DataTrackFrame, options?: { onQueueFull?: QueueFullPolicy }): void {
+    this.owner.push(this, frame, options?.onQueueFull ?? 'throw');
+  }
+
+  /**
+   * Pushes every item of `source` (frames or bare payloads) as it arrives. Resolves when the source
+   * ends; ends quietly if the track is unpublished meanwhile; with `onQueueFull: 'throw'` rejects
+   * with the first queueFull error.
+   */
+  async send(
+    source: AsyncIterable<DataTrackFrame | Uint8Array> | Iterable<DataTrackFrame | Uint8Array> | ReadableStream<DataTrackFrame | Uint8Array>,
+    options: DataTrackSendOptions = {},
+  ): Promise<void> {
+    const policy = options.onQueueFull ?? 'drop';
+    const signal = options.signal;
+    if (!this.isPublished || signal?.aborted) return;
+    for await (const item of source as AsyncIterable<DataTrackFrame | Uint8Array>) {
+      if (signal?.aborted) return;
+      const frame: DataTrackFrame = item instanceof Uint8Array ? { payload: item } : item;
+      try {
+        this.owner.push(this, frame, policy);
+      } catch (err) {
+        if (err instanceof DataTrackPushError && err.reason === 'trackUnpublished') return;
+        throw err;
+      }
+    }
+  }
+
+  /** A WritableStream sink for the track (e.g. `readable.pipeTo(track.writable())`). */
+  writable(options: { onQueueFull?: QueueFullPolicy } = {}): WritableStream<DataTrackFrame | Uint8Array> {
+    const policy = options.onQueueFull ?? 'drop';
+    return new WritableStream({
+      write: (item) => {
+        this.owner.push(this, item instanceof Uint8Array ? { payload: item } : item, policy);
+      },
+    });
+  }
+
+  /** Unpublishes; resolves once the SFU confirms (or gives up waiting). Idempotent. */
+  unpublish(): Promise<void> {
+    return this.owner.unpublish(this);
+  }
+
+  /** Resolves once the track is unpublished, by `unpublish()`, the SFU or a disconnect. */
+  waitForUnpublish(): Promise<void> {
+    if (this._state === 'unpublished') return Promise.resolve();
+    this.unpublishedPromise ??= new Promise((resolve) => (this.resolveUnpublished = resolve));
+    return this.unpublishedPromise;
+  }
+
+  stats(): LocalDataTrackStats {
+    return this.owner.stats(this);
+  }
+
+  /** `await using track = await room.localParticipant.publishDataTrack(...)` unpublishes at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.unpublish();
+  }
+
+  /** @internal */
+  _setSid(sid: string): void {
+    this._info = Object.freeze({ ...this._info, sid });
+  }
+
+  /** @internal Returns false if it was already unpublished. */
+  _markUnpublished(): boolean {
+    if (this._state === 'unpublished') return false;
+    this._state = 'unpublished';
+    this.resolveUnpublished?.();
+    return true;
+  }
+}

@@ -1,0 +1,165 @@
+// A data track published by another participant. The object is stable for the life of the
+// publication, including a SID change when the publisher does a full reconnect.
+
+import type { RemoteFrame } from '../native/binding';
+import type { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
+import type { DataTrackFrame } from './frame';
+import type { DataTrackStream } from './frame-stream';
+import type {
+  DataTrackInfo,
+  DataTrackSubscribeOptions,
+  RemoteDataTrackPipelineOptions,
+  RemoteDataTrackStats,
+} from './types';
+
+/** @internal What a RemoteDataTrack needs from the layer that owns it. */
+export interface RemoteTrackOwner {
+  subscribe(track: RemoteDataTrack, options: DataTrackSubscribeOptions): Promise<DataTrackStream>;
+  setPipelineOptions(track: RemoteDataTrack, maxPartialFrames: number): void;
+  stats(track: RemoteDataTrack): RemoteDataTrackStats;
+}
+
+/** Frames waiting for a ratchet search at once, per track; more are counted as failures. */
+const MAX_RATCHET_BACKLOG = 8;
+
+export class RemoteDataTrack {
+  private _info: DataTrackInfo;
+  private _published = true;
+  private unpublishedPromise?: Promise<void>;
+  private resolveUnpublished?: () => void;
+
+  /** @internal 'none' → 'pending' (asked the SFU) → 'active' (handle assigned). */
+  _sub: 'none' | 'pending' | 'active' = 'none';
+  /** @internal Streams that receive frames. An array: iterated per frame, rarely changed. */
+  _streams: DataTrackStream[] = [];
+  /** @internal */
+  _maxPartialFrames = 1;
+  /**
+   * @internal The handle of the subscription we last ended. The SFU gives every subscription a
+   * new handle, so seeing this one again means a snapshot from before our unsubscribe.
+   */
+  _staleHandle = 0;
+  /** @internal Counters kept on this side of the addon. */
+  _framesDelivered = 0;
+  /** @internal */
+  _decryptFailed = 0;
+  /** @internal Overflow of streams that have ended. */
+  _overflowOfEnded = 0;
+  private ratchetBacklog = 0;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly _trackId: number,
+    info: DataTrackInfo,
+    readonly publisherIdentity: string,
+    private readonly owner: RemoteTrackOwner,
+    private readonly cryptor: DataTrackFrameCryptor | null,
+  ) {
+    this._info = Object.freeze({ ...info });
+  }
+
+  get info(): DataTrackInfo {
+    return this._info;
+  }
+
+  get sid(): string {
+    return this._info.sid;
+  }
+
+  get name(): string {
+    return this._info.name;
+  }
+
+  get isPublished(): boolean {
+    return this._published;
+  }
+
+  /** True while at least one stream is open (or a subscribe is under way). */
+  get isSubscribed(): boolean {
+    return this._sub !== 'none';
+  }
+
+  /**
+   * Resolves with a stream once the SFU has assigned a subscriber handle. Several streams on one
+   * track share one SFU subscription; each has its own buffer and sees frames from its subscribe on.
+   * Rejects with DataTrackSubscribeError: 'unpublished', 'timeout', 'disconnected', 'cancelled'.
+   */
+  subscribe(options: DataTrackSubscribeOptions = {}): Promise<DataTrackStream> {
+    return this.owner.subscribe(this, options);
+  }
+
+  /** Applies now if subscribed, and to later subscriptions. */
+  setPipelineOptions(options: RemoteDataTrackPipelineOptions): void {
+    if (options.maxPartialFrames === undefined) return;
+    const n = Math.max(1, Math.floor(options.maxPartialFrames));
+    this._maxPartialFrames = n;
+    this.owner.setPipelineOptions(this, n);
+  }
+
+  waitForUnpublish(): Promise<void> {
+    if (!this._published) return Promise.resolve();
+    this.unpublishedPromise ??= new Promise((resolve) => (this.resolveUnpublished = resolve));
+    return this.unpublishedPromise;
+  }
+
+  stats(): RemoteDataTrackStats {
+    return this.owner.stats(this);
+  }
+
+  /** @internal A frame reassembled by the addon. The receive path: keep it lean. */
+  _receive(frame: RemoteFrame): void {
+    if (!this._info.usesE2ee) {
+      this.fanOut(frame.payload, frame.userTimestamp);
+      return;
+    }
+    const e2ee = frame.e2ee;
+    const cryptor = this.cryptor;
+    if (e2ee === null || cryptor === null) {
+      this._decryptFailed++;
+      return;
+    }
+    const plain = cryptor.decrypt(this.publisherIdentity, frame.payload, e2ee);
+    if (plain !== null) {
+      this.fanOut(plain, frame.userTimestamp);
+      return;
+    }
+    // The sender may have ratcheted its key: search ahead off the receive path.
+    if (this.ratchetBacklog >= MAX_RATCHET_BACKLOG || !cryptor.canRatchet(this.publisherIdentity, e2ee)) {
+      this._decryptFailed++;
+      return;
+    }
+    this.ratchetBacklog++;
+    cryptor.decryptWithRatchet(this.publisherIdentity, frame.payload, e2ee).then(
+      (late) => {
+        this.ratchetBacklog--;
+        if (late !== null && this._published) this.fanOut(late, frame.userTimestamp);
+        else this._decryptFailed++;
+      },
+      () => {
+        this.ratchetBacklog--;
+        this._decryptFailed++;
+      },
+    );
+  }
+
+  private fanOut(payload: Uint8Array, userTimestamp: bigint | null): void {
+    const out: DataTrackFrame = userTimestamp === null ? { payload } : { payload, userTimestamp };
+    const streams = this._streams;
+    if (streams.length === 0) return;
+    this._framesDelivered++;
+    for (let i = 0; i < streams.length; i++) streams[i]._push(out);
+  }
+
+  /** @internal */
+  _setSid(sid: string): void {
+    this._info = Object.freeze({ ...this._info, sid });
+  }
+
+  /** @internal Returns false if it was already unpublished. */
+  _markUnpublished(): boolean {
+    if (!this._published) return false;
+    this._published = false;
+    this.resolveUnpublished?.();
+    return true;
+  }
+}

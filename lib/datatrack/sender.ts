@@ -1,0 +1,74 @@
+// Moves packets from the native frame queues to the `_data_track` channel, a whole frame at a time.
+// The SCTP buffer is the only place data waits in bulk on the way out, and it is kept short: once
+// it holds `highWaterMark` bytes, frames wait in the native bounded queues instead (where the
+// drop policy applies and the freshest data wins), and sending resumes on the channel's
+// buffered-amount-low event. A packet batch is always sent in full, so the SFU never gets half a
+// frame from us.
+
+import type { NativeLocalManager, TransmitBatch } from '../native/binding';
+import type { DataTrackChannel } from './host';
+
+export interface FrameSenderOptions {
+  highWaterMark: number;
+  lowWaterMark: number;
+}
+
+export class FrameSender {
+  private readonly registered = new WeakSet<DataTrackChannel>();
+  private flushing = false;
+  /** Packets the channel refused (closed mid-batch); only for diagnostics. */
+  packetsRefused = 0;
+
+  constructor(
+    private readonly manager: () => NativeLocalManager,
+    private readonly channel: () => DataTrackChannel | null,
+    private readonly options: FrameSenderOptions,
+  ) {}
+
+  /**
+   * Sends queued frames while the channel has room. Synchronous, so a push on an idle channel is
+   * on the wire before tryPush returns.
+   */
+  flush(): void {
+    // A send can synchronously re-enter (an event fired from inside the channel); the outer loop
+    // will pick up whatever the inner call would have sent.
+    if (this.flushing) return;
+    const ch = this.channel();
+    if (ch === null || !ch.isOpen) return;
+    if (!this.registered.has(ch)) this.register(ch);
+    const high = this.options.highWaterMark;
+    const manager = this.manager();
+    this.flushing = true;
+    try {
+      let buffered = ch.bufferedAmount;
+      while (buffered < high) {
+        const batch = manager.pollTransmit(high - buffered);
+        if (batch === null) return;
+        if (!this.sendBatch(ch, batch)) return;
+        buffered = ch.bufferedAmount;
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private register(ch: DataTrackChannel): void {
+    this.registered.add(ch);
+    ch.setBufferedAmountLowThreshold(this.options.lowWaterMark);
+    ch.onBufferedAmountLow(() => this.flush());
+  }
+
+  private sendBatch(ch: DataTrackChannel, batch: TransmitBatch): boolean {
+    const { data, ends } = batch;
+    let start = 0;
+    for (let i = 0; i < ends.length; i++) {
+      const end = ends[i];
+      if (!ch.send(data.subarray(start, end))) {
+        this.packetsRefused += ends.length - i;
+        return false;
+      }
+      start = end;
+    }
+    return true;
+  }
+}

@@ -65,11 +65,12 @@ async function runPublisher(cell: Cell): Promise<void> {
     pushNs += process.hrtime.bigint() - t0;
     return ok;
   });
+  const refused = (await publisher!.settle?.()) ?? 0;
   send({
     type: 'ran',
     cellId: cell.id,
     attempted: result.attempted,
-    accepted: result.accepted,
+    accepted: result.accepted - refused,
     cpuMs: cpuMsSince(cpu),
     loopP99Ms: loop.percentile(99) / 1e6,
     pushUs: Number(pushNs) / 1e3 / Math.max(1, result.attempted),

@@ -98,7 +98,9 @@ class RowSession {
       const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER };
       await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
       await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
-      return new RowSession(row, subscribers, pub, sub, () => server.close());
+      const session = new RowSession(row, subscribers, pub, sub, () => server.close());
+      await session.warmUp();
+      return session;
     } catch (err) {
       await Promise.all([pub.close(), sub.close()]);
       throw err;
@@ -130,6 +132,18 @@ class RowSession {
       subLoopP99Ms: got.loopP99Ms,
       pushUs: ran.pushUs,
     };
+  }
+
+  /**
+   * Not every SDK says when the SFU has confirmed a subscription: send a trickle of frames until
+   * every subscriber gets them, so the first measured cell does not pay for the subscription.
+   */
+  async warmUp(): Promise<void> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const r = await this.run('matrix', 1, 50, 0.2);
+      if (r.received >= r.sent * this.subscribers * 0.5 && r.received > 0) return;
+    }
+    throw new Error(`${this.row}: subscribers never started receiving`);
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,8 @@ export interface ChildIpc {
 export interface PublisherEndpoint {
   /** True if the SDK accepted the frame. */
   push(payload: Uint8Array): boolean | Promise<boolean>;
+  /** For asynchronous SDKs: waits for pushes in flight and returns how many were refused. */
+  settle?(): Promise<number>;
   close(): Promise<void>;
 }
 

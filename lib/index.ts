@@ -1,0 +1,72 @@
+// livekit-datatrack-node: LiveKit data tracks for Node.js.
+// The public surface: the Room and its participants, data tracks, E2EE keys, the development SFU.
+
+export {
+  Room,
+  RoomEvent,
+  ConnectionState,
+  DisconnectReason,
+  RoomError,
+  RoomErrorReason,
+  Participant,
+  ParticipantKind,
+  LocalParticipant,
+  RemoteParticipant,
+  ConnectError,
+  ConnectErrorReason,
+  type RoomEventCallbacks,
+  type ParticipantPermissions,
+  type RoomOptions,
+  type RoomConnectOptions,
+  type ReconnectPolicy,
+  type RoomEncryptionOptions,
+  type IceServerConfig,
+} from './room';
+
+export {
+  DataTrackError,
+  DataTrackPublishError,
+  DataTrackPushError,
+  DataTrackSubscribeError,
+  DataTrackSchemaStoreError,
+  DataTrackSchemaError,
+  DataTrackFrame,
+  DataTrackStream,
+  LocalDataTrack,
+  RemoteDataTrack,
+  msSinceTimestamp,
+  validateSchema,
+  type DataTrackPublishErrorReason,
+  type DataTrackPushErrorReason,
+  type DataTrackSubscribeErrorReason,
+  type DataTrackSchemaStoreErrorReason,
+  type DataTrackSchemaErrorReason,
+  type DataTrackStreamEndReason,
+  type DataTrackStreamStats,
+  type DataTrackSendOptions,
+  type DataTrackFrameEncoding,
+  type DataTrackSchemaEncoding,
+  type DataTrackSchemaId,
+  type DataTrackInfo,
+  type DataTrackPublishOptions,
+  type DataTrackSettings,
+  type DataTrackSubscribeOptions,
+  type LocalDataTrackStats,
+  type QueueFullPolicy,
+  type RemoteDataTrackPipelineOptions,
+  type RemoteDataTrackStats,
+} from './datatrack';
+
+export { KeyProvider, E2eeError, type KeyProviderOptions, type KeyProviderEvents, type E2EEOptions } from './e2ee';
+
+export {
+  DevServer,
+  type DevServerOptions,
+  type ForwardInfo,
+  type RoomSnapshot,
+  type ParticipantSnapshot,
+  type TokenGrants,
+  type VideoGrant,
+} from './dev-server';
+
+export { LiveKitError } from './errors';

@@ -3,7 +3,14 @@
 // frames and signal facts, and takes packets, frames and state changes back.
 //
 // Errors thrown by the addon are plain `Error`s with a string `code` (see NativeErrorCode);
-// lib/ turns them into the public error classes.
+// lib/ turns them into the public error classes. They (and the Buffers/Uint32Arrays the addon
+// returns) are created in Node's main realm, so under Jest's vm context use
+// `util.types.isNativeError(e)` rather than `e instanceof Error`.
+//
+// Bytes in: any Buffer, TypedArray, DataView or ArrayBuffer; they are only read during the call.
+// Bytes out: Buffers. Small ones (<= 8 KiB) may share one ArrayBuffer, as with
+// Buffer.allocUnsafe; larger ones own theirs. Wrong argument types or ranges throw
+// InvalidArgument.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,7 +20,7 @@ export type FrameMarker = 'single' | 'start' | 'inter' | 'final';
 export interface E2eeExtension {
   /** Index into the publisher's key ring (u8). */
   keyIndex: number;
-  /** 12-byte AES-GCM IV. */
+  /** 12-byte AES-GCM IV (a Buffer when it comes from the addon). */
   iv: Uint8Array;
 }
 
@@ -75,12 +82,18 @@ export interface ReassembledFrame {
 }
 
 export interface NativePacketizer {
-  /** Packets of one frame, in send order. An empty payload consumes a frame number and returns []. */
+  /**
+   * Packets of one frame, in send order. An empty payload consumes a frame number and returns [].
+   * Throws MtuTooShort (without consuming a frame number) when the header does not fit the MTU.
+   */
   packetize(payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null): Buffer[];
 }
 
 export interface NativeDepacketizer {
-  /** Feeds one serialized packet; returns completed frames and drops caused by this packet. */
+  /**
+   * Feeds one serialized packet; returns completed frames and drops caused by this packet (at most
+   * one of each). Throws the codec error for bytes that do not parse.
+   */
   push(packet: Uint8Array): { frames: ReassembledFrame[]; drops: DepacketizerDrop[] };
 }
 
@@ -95,6 +108,7 @@ export interface LocalTrackInfo {
 
 export interface LocalTrackStats {
   framesSent: number;
+  /** Wire bytes of the packets produced (headers included), as the data channel sees them. */
   bytesSent: number;
   packetsSent: number;
   framesDroppedQueueFull: number;
@@ -124,22 +138,38 @@ export interface TransmitBatch {
 export interface NativeLocalManager {
   /** Next publisher handle: 1, 2, ... 65535, never reused by this manager. Throws LimitReached. */
   allocateHandle(): number;
-  /** A publish request is on its way: the track exists in state 'pending'. */
+  /**
+   * A publish request is on its way: the track exists in state 'pending'. InvalidArgument for a
+   * handle this manager never allocated; InvalidState if the handle already has a track (or had one).
+   */
   beginPublish(handle: number, name: string, usesE2ee: boolean): void;
-  /** The SFU accepted: 'published' with this SID (also ends 'republishing', keeping counters). */
+  /**
+   * The SFU accepted: 'published' with this SID (also ends 'republishing', keeping counters; on a
+   * published track it only updates the SID). UnknownTrack for a handle without a track.
+   */
   publishSucceeded(handle: number, sid: string): void;
-  /** The SFU refused or the request was abandoned: the track is forgotten (its handle stays used). */
+  /**
+   * The SFU refused or the request was abandoned: the track is forgotten (its handle stays used,
+   * state() returns null). No-op for an unknown handle.
+   */
   publishFailed(handle: number): void;
-  /** Full reconnect: every published track becomes 'republishing'; returns their handles. */
+  /**
+   * Full reconnect: every published track becomes 'republishing'; returns their handles. Their
+   * queued frames are dropped (counted in framesDroppedNotPublished).
+   */
   beginRepublish(): number[];
-  /** 'unpublished': the queue is dropped and the track is forgotten. */
+  /**
+   * 'unpublished': the queue is dropped and the track is forgotten (state() keeps answering
+   * 'unpublished'; stats() returns null; pushFrame throws UnknownTrack). No-op for an unknown handle.
+   */
   unpublish(handle: number): void;
   state(handle: number): LocalTrackState | null;
   /** Published (and republishing) tracks, for SyncState and republish requests. */
   tracks(): LocalTrackInfo[];
   /**
    * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
-   * of refusing the new one. Throws UnknownTrack for a handle it does not know.
+   * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
+   * InvalidArgument for a frame over 1 GiB.
    */
   pushFrame(
     handle: number,
@@ -151,6 +181,7 @@ export interface NativeLocalManager {
   /**
    * Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
    * packets are out (always at least one frame if any is queued). null when nothing is queued.
+   * Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer.
    */
   pollTransmit(maxBytes: number): TransmitBatch | null;
   /** Frames waiting in all queues. */
@@ -175,6 +206,7 @@ export interface RemotePublicationChanges {
 
 export interface RemoteTrackStats {
   framesReceived: number;
+  /** Wire bytes of the packets routed to the track (headers included). */
   bytesReceived: number;
   packetsReceived: number;
   droppedInterrupted: number;
@@ -202,20 +234,33 @@ export interface NativeRemoteManager {
   updateParticipant(identity: string, tracks: RemoteTrackDescriptor[]): RemotePublicationChanges;
   /** The participant left: all its publications are unpublished. */
   removeParticipant(identity: string): RemotePublicationChanges;
-  /** Creates the reassembly pipeline for a track (idempotent). maxPartialFrames < 1 is clamped to 1. */
+  /**
+   * Creates the reassembly pipeline for a track (idempotent; on an existing pipeline it applies
+   * the new capacity). maxPartialFrames is clamped to 1..256. UnknownTrack for an unknown trackId.
+   */
   subscribe(trackId: number, maxPartialFrames: number): void;
-  /** Drops the pipeline and any handle that points at it. */
+  /** Drops the pipeline and any handle that points at it. No-op when not subscribed. */
   unsubscribe(trackId: number): void;
+  /**
+   * Changes the capacity of a subscribed track's pipeline (no-op when not subscribed; UnknownTrack
+   * for an unknown trackId). Partial frames beyond a reduced capacity are dropped at once and
+   * counted as droppedInterrupted.
+   */
   setPipelineOptions(trackId: number, maxPartialFrames: number): void;
-  /** Full snapshot from DataTrackSubscriberHandles: [subscriber handle, track SID]. */
+  /**
+   * Full snapshot from DataTrackSubscriberHandles: [subscriber handle (1..65535), track SID]. A
+   * handle may name a SID that is not known yet; it routes once the publication appears and is
+   * subscribed.
+   */
   setSubscriberHandles(entries: Array<[number, string]>): void;
-  /** Current subscriber handle of a track, or 0. */
+  /** Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0. */
   subscriberHandle(trackId: number): number;
   /**
    * One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
    * bad bytes: malformed packets and unknown handles are counted in stats().
    */
   handlePacket(packet: Uint8Array): RemoteFrame[] | null;
+  /** Stats of a known publication (kept across unsubscribe/resubscribe), null once unpublished. */
   trackStats(trackId: number): RemoteTrackStats | null;
   stats(): RemoteManagerStats;
 }
@@ -228,8 +273,11 @@ export interface NativeBinding {
    * (reserved bits cleared, extension block re-emitted canonically). Throws codec errors.
    */
   forwardPacket(packet: Uint8Array, newHandle: number): Buffer;
+  /** handle 1..65535; mtu defaults to 16000. */
   Packetizer: new (handle: number, mtu?: number) => NativePacketizer;
+  /** maxPartialFrames defaults to 1 and is clamped to 1..256. */
   Depacketizer: new (maxPartialFrames?: number) => NativeDepacketizer;
+  /** mtu 41..65535 (default 16000), queueCapacity >= 1 (default 16). */
   LocalManager: new (options?: { mtu?: number; queueCapacity?: number }) => NativeLocalManager;
   RemoteManager: new () => NativeRemoteManager;
   /** Test hook: panics inside the addon; must surface as a thrown Error with code 'Panic'. */

@@ -1,0 +1,14 @@
+//! Publisher side: handles, per-track frame queues and state, and packetization.
+
+mod handle;
+mod manager;
+mod packetizer;
+mod queue;
+
+pub use handle::HandleAllocator;
+pub use manager::{
+    LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackInfo, LocalTrackState, LocalTrackStats, PushResult,
+    TransmitBatch, DEFAULT_MTU, DEFAULT_QUEUE_CAPACITY,
+};
+pub use packetizer::{FramePlan, PacketizeError, Packetizer};
+pub use queue::{FrameQueue, QueuePush, QueuedFrame};

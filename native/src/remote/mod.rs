@@ -1,0 +1,13 @@
+//! Subscriber side: publications of remote participants, subscriber-handle routing and frame
+//! reassembly.
+
+mod depacketizer;
+mod manager;
+mod publications;
+
+pub use depacketizer::{
+    Depacketizer, DropReason, Frame, FrameDrop, Payload, PushOutcome, DEFAULT_MAX_PARTIAL_FRAMES, MAX_BUFFER_PACKETS,
+    MAX_PARTIAL_FRAMES,
+};
+pub use manager::{PacketOutcome, RemoteManager, RemoteManagerError, RemoteManagerStats, RemoteTrackStats};
+pub use publications::{PublicationChanges, RemoteTrackDescriptor};

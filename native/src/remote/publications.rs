@@ -1,0 +1,196 @@
+//! Who publishes what: the authoritative per-participant track lists, with stable track ids that
+//! survive a publisher's full reconnect (same identity, handle, name and E2EE flag, new SID).
+
+use std::collections::{BTreeMap, HashMap};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteTrackDescriptor {
+    pub sid: String,
+    pub pub_handle: u16,
+    pub name: String,
+    pub uses_e2ee: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PublicationChanges {
+    pub published: Vec<(u32, String)>,
+    pub unpublished: Vec<(u32, String)>,
+    /// (track id, old SID, new SID)
+    pub reassigned: Vec<(u32, String, String)>,
+}
+
+impl PublicationChanges {
+    pub fn is_empty(&self) -> bool {
+        self.published.is_empty() && self.unpublished.is_empty() && self.reassigned.is_empty()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Publication {
+    pub identity: String,
+    pub desc: RemoteTrackDescriptor,
+}
+
+impl Publication {
+    fn same_track(&self, d: &RemoteTrackDescriptor) -> bool {
+        self.desc.pub_handle == d.pub_handle && self.desc.name == d.name && self.desc.uses_e2ee == d.uses_e2ee
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Publications {
+    by_id: BTreeMap<u32, Publication>,
+    by_sid: HashMap<String, u32>,
+    by_identity: HashMap<String, Vec<u32>>,
+    next_id: u32,
+}
+
+impl Publications {
+    pub fn get(&self, track_id: u32) -> Option<&Publication> {
+        self.by_id.get(&track_id)
+    }
+
+    pub fn id_of_sid(&self, sid: &str) -> Option<u32> {
+        self.by_sid.get(sid).copied()
+    }
+
+    fn allocate_id(&mut self) -> u32 {
+        // Ids are never reused within a manager; 0 stays free as "none" for the JS side.
+        loop {
+            self.next_id = self.next_id.wrapping_add(1);
+            if self.next_id != 0 && !self.by_id.contains_key(&self.next_id) {
+                return self.next_id;
+            }
+        }
+    }
+
+    fn remove(&mut self, track_id: u32, changes: &mut PublicationChanges) {
+        if let Some(p) = self.by_id.remove(&track_id) {
+            self.by_sid.remove(&p.desc.sid);
+            if let Some(ids) = self.by_identity.get_mut(&p.identity) {
+                ids.retain(|&id| id != track_id);
+                if ids.is_empty() {
+                    self.by_identity.remove(&p.identity);
+                }
+            }
+            changes.unpublished.push((track_id, p.desc.sid));
+        }
+    }
+
+    /// Replaces the track list of `identity`. Tracks matched by SID are kept (descriptor fields
+    /// refreshed); an unmatched track whose (handle, name, E2EE) equals a vanished publication of
+    /// the same identity is that publication under a new SID; the rest are new; whatever is left
+    /// of the old list is unpublished.
+    pub fn update(&mut self, identity: &str, tracks: &[RemoteTrackDescriptor]) -> PublicationChanges {
+        let mut changes = PublicationChanges::default();
+        let old: Vec<u32> = self.by_identity.get(identity).cloned().unwrap_or_default();
+        let mut kept: Vec<u32> = Vec::with_capacity(tracks.len());
+        let mut unmatched: Vec<&RemoteTrackDescriptor> = Vec::new();
+
+        for d in tracks {
+            if unmatched.iter().any(|u| u.sid == d.sid) {
+                continue; // duplicate SID in the list
+            }
+            match self.by_sid.get(&d.sid).copied() {
+                Some(id) if kept.contains(&id) => {} // duplicate SID in the list
+                Some(id) if self.by_id.get(&id).is_some_and(|p| p.identity == identity) => {
+                    if let Some(p) = self.by_id.get_mut(&id) {
+                        p.desc = d.clone();
+                    }
+                    kept.push(id);
+                }
+                Some(id) => {
+                    // The SID moved to another participant: it is a different publication.
+                    self.remove(id, &mut changes);
+                    unmatched.push(d);
+                }
+                None => unmatched.push(d),
+            }
+        }
+
+        for d in unmatched {
+            let candidate = old
+                .iter()
+                .copied()
+                .find(|id| !kept.contains(id) && self.by_id.get(id).is_some_and(|p| p.same_track(d)));
+            match candidate {
+                Some(id) => {
+                    if let Some(p) = self.by_id.get_mut(&id) {
+                        let old_sid = std::mem::replace(&mut p.desc.sid, d.sid.clone());
+                        self.by_sid.remove(&old_sid);
+                        self.by_sid.insert(d.sid.clone(), id);
+                        changes.reassigned.push((id, old_sid, d.sid.clone()));
+                    }
+                    kept.push(id);
+                }
+                None => {
+                    let id = self.allocate_id();
+                    self.by_id.insert(id, Publication { identity: identity.to_owned(), desc: d.clone() });
+                    self.by_sid.insert(d.sid.clone(), id);
+                    changes.published.push((id, d.sid.clone()));
+                    kept.push(id);
+                }
+            }
+        }
+
+        for id in old {
+            if !kept.contains(&id) {
+                self.remove(id, &mut changes);
+            }
+        }
+        if kept.is_empty() {
+            self.by_identity.remove(identity);
+        } else {
+            self.by_identity.insert(identity.to_owned(), kept);
+        }
+        changes
+    }
+
+    pub fn remove_identity(&mut self, identity: &str) -> PublicationChanges {
+        self.update(identity, &[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(sid: &str, h: u16, name: &str) -> RemoteTrackDescriptor {
+        RemoteTrackDescriptor { sid: sid.into(), pub_handle: h, name: name.into(), uses_e2ee: false }
+    }
+
+    #[test]
+    fn publish_reassign_unpublish() {
+        let mut p = Publications::default();
+        let c = p.update("alice", &[d("TR_1", 1, "a"), d("TR_2", 2, "b")]);
+        assert_eq!(c.published, vec![(1, "TR_1".into()), (2, "TR_2".into())]);
+        // same list: no change
+        assert!(p.update("alice", &[d("TR_1", 1, "a"), d("TR_2", 2, "b")]).is_empty());
+        // full reconnect: new SIDs, same handle/name
+        let c = p.update("alice", &[d("TR_3", 1, "a"), d("TR_4", 2, "b2")]);
+        assert_eq!(c.reassigned, vec![(1, "TR_1".into(), "TR_3".into())]);
+        assert_eq!(c.published, vec![(3, "TR_4".into())]);
+        assert_eq!(c.unpublished, vec![(2, "TR_2".into())]);
+        assert_eq!(p.id_of_sid("TR_3"), Some(1));
+        assert_eq!(p.id_of_sid("TR_1"), None);
+        let c = p.remove_identity("alice");
+        assert_eq!(c.unpublished.len(), 2);
+        assert!(p.by_identity.is_empty() && p.by_sid.is_empty() && p.by_id.is_empty());
+    }
+
+    #[test]
+    fn identities_are_independent_and_sids_can_move() {
+        let mut p = Publications::default();
+        p.update("alice", &[d("TR_1", 1, "a")]);
+        let c = p.update("bob", &[d("TR_2", 1, "a")]);
+        assert_eq!(c.published, vec![(2, "TR_2".into())]);
+        assert!(c.reassigned.is_empty());
+        let c = p.update("bob", &[d("TR_2", 1, "a"), d("TR_1", 5, "z")]);
+        assert_eq!(c.unpublished, vec![(1, "TR_1".into())]);
+        assert_eq!(c.published, vec![(3, "TR_1".into())]);
+        assert_eq!(p.by_identity.get("alice"), None);
+        // duplicate SIDs in one list are ignored
+        let c = p.update("carol", &[d("TR_9", 1, "a"), d("TR_9", 1, "a")]);
+        assert_eq!(c.published.len(), 1);
+    }
+}

@@ -119,6 +119,12 @@ async function handle(msg: ToChild): Promise<void> {
   }
 }
 
+// livekit-client under the node-datachannel polyfill rejects an early ICE candidate without
+// handling it (the interop driver notes why); a peer's stray rejection must not end its bench row.
+process.on('unhandledRejection', (err) => {
+  if (process.env.BENCH_DEBUG) console.error('unhandled rejection in bench child:', err);
+});
+
 process.on('message', (msg: ToChild) => {
   handle(msg).catch((err) => send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) }));
 });

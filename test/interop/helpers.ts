@@ -1,34 +1,11 @@
-// Shared plumbing for the interop tests: the dev SFU (loaded lazily so these tests skip, rather
-// than fail to compile, while lib/dev-server is still being built) and peer factories.
+// Shared plumbing for the interop tests: peer factories, payloads, and a pool that disconnects
+// every peer even when a test fails.
 
 import * as crypto from 'node:crypto';
+import type { DevServer } from '../../lib/dev-server';
 import type { InteropPeer, PeerKind } from './drivers/peer';
 
-export interface DevServerLike {
-  readonly url: string;
-  token(identity: string, grants?: Record<string, unknown>): Promise<string>;
-  close(): Promise<void>;
-  on(event: 'forward', listener: (info: { room: string; from: string; trackSid: string; packet: Uint8Array; to: string[] }) => void): unknown;
-  off(event: 'forward', listener: (...args: never[]) => void): unknown;
-}
-
-interface DevServerModule {
-  DevServer: { start(opts: { port: number; logLevel?: string }): Promise<DevServerLike> };
-}
-
-/** The dev SFU module, or null (with the reason) if it is not there yet. */
-export function loadDevServer(): { mod: DevServerModule | null; reason?: string } {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require('../../lib/dev-server') as Partial<DevServerModule>;
-    if (!mod.DevServer || typeof mod.DevServer.start !== 'function') {
-      return { mod: null, reason: 'lib/dev-server does not export DevServer.start' };
-    }
-    return { mod: mod as DevServerModule };
-  } catch (e) {
-    return { mod: null, reason: `lib/dev-server not loadable: ${(e as Error).message.split('\n')[0]}` };
-  }
-}
+export type DevServerLike = DevServer;
 
 export function makePeer(kind: PeerKind): InteropPeer {
   // Required lazily: each driver pulls in a native addon and (livekit-client) browser globals.

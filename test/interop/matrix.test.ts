@@ -5,19 +5,18 @@
 //
 // livekit-client has no E2EE in Node and no schemas, so those scenarios run against the Rust SDK only.
 
+import { DevServer } from '../../lib/dev-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
-import { loadDevServer, PeerPool, randomPayload, sameBytes, uniqueRoom, type DevServerLike } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, type DevServerLike } from './helpers';
 
 jest.setTimeout(90_000);
 
-const loaded = loadDevServer();
-const describeIfServer = loaded.mod ? describe : describe.skip;
 
 let server: DevServerLike;
 const pool = new PeerPool(() => server);
 
 beforeAll(async () => {
-  if (loaded.mod) server = await loaded.mod.DevServer.start({ port: 0 });
+  server = await DevServer.start({ port: 0 });
 });
 afterEach(() => pool.disconnectAll());
 afterAll(async () => {
@@ -64,7 +63,7 @@ async function roundTrip(p: Pair, size: number, userTimestamp: bigint | undefine
   expect(f!.userTimestamp).toBe(userTimestamp);
 }
 
-describeIfServer('interop matrix: our SDK <-> LiveKit SDKs', () => {
+describe('interop matrix: our SDK <-> LiveKit SDKs', () => {
   test.each(DIRECTIONS)(
     '%s -> %s: 1 KiB, 196 KiB and 1.5 MB frames byte-exact with user timestamps; identity, name, unpublish',
     async (pubKind, subKind) => {

@@ -7,23 +7,18 @@
 // LK_INTEROP_RUST_LOGS=1 prints the Rust SDK's INFO+ logs; LK_INTEROP_RUST_LOG_FILE=path keeps all of
 // them; LK_INTEROP_JS_LOGS=debug shows livekit-client's.
 
+import { DevServer } from '../../lib/dev-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerSubscription } from './drivers/peer';
-import { loadDevServer, PeerPool, randomPayload, sameBytes, uniqueRoom, type DevServerLike } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, type DevServerLike } from './helpers';
 
 jest.setTimeout(60_000);
 
-const loaded = loadDevServer();
-const describeIfServer = loaded.mod ? describe : describe.skip;
-if (!loaded.mod) {
-  // eslint-disable-next-line no-console
-  console.warn(`interop peers tests skipped: ${loaded.reason}`);
-}
 
 let server: DevServerLike;
 const pool = new PeerPool(() => server);
 
 beforeAll(async () => {
-  if (loaded.mod) server = await loaded.mod.DevServer.start({ port: 0 });
+  server = await DevServer.start({ port: 0 });
 });
 
 afterEach(async () => {
@@ -44,7 +39,7 @@ const PAIRS: Array<[PeerKind, PeerKind]> = [
   ['rust-ffi', 'livekit-client'],
 ];
 
-describeIfServer('LiveKit SDK peers through the dev SFU', () => {
+describe('LiveKit SDK peers through the dev SFU', () => {
   test.each(PAIRS)('%s publishes, %s receives a frame byte-exact, then sees the unpublish', async (pubKind, subKind) => {
     const room = uniqueRoom();
     const publisher = await pool.connect(pubKind, `pub-${pubKind}`, room);

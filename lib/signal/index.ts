@@ -1,0 +1,7 @@
+export { SignalClient, SignalLossReason, DEFAULT_CONNECT_TIMEOUT_MS } from './signal-client';
+export type { SignalClientHandler, SignalConnectOptions, FirstSignalMessage } from './signal-client';
+export { ConnectError, ConnectErrorReason } from './errors';
+export { buildJoinRequest, encodeJoinRequest, decodeJoinRequest } from './join-request';
+export type { JoinRequestOptions } from './join-request';
+export { buildRtcUrl, buildValidateUrl } from './url';
+export { buildClientInfo, PROTOCOL_VERSION, CLIENT_PROTOCOL, sdkVersion } from './client-info';

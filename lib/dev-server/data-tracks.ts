@@ -1,6 +1,12 @@
 // Data-track publications, subscriptions, subscriber handles and packet forwarding for one room,
 // following livekit-server's rules (validation order and reasons, per-subscriber handles, full
 // handle snapshots, no loopback, drop-not-queue under congestion).
+//
+// One deliberate difference in timing: a subscription is only activated (handle allocated, snapshot
+// sent) once the subscriber's `_data_track` has been adopted by the SFU and is open. Until then the
+// wish stays pending and is fulfilled when the channel appears. libdatachannel announces incoming
+// channels asynchronously, so without this a client could hold its handle, see its own channel
+// open, and still lose the first packets because the SFU had nowhere to send them yet.
 
 import {
   DataTrackInfo,
@@ -17,10 +23,12 @@ import {
   type UnpublishDataTrackRequest,
   type UpdateDataSubscription,
 } from '@livekit/protocol';
+import type { DataChannel } from 'node-datachannel';
+import { CongestionGate, type CongestionOptions } from './congestion';
 import { rewriteHandle } from './forward';
 import { newId } from './ids';
 import type { Logger } from './log';
-import type { Participant, Publication } from './participant';
+import type { DownTrack, Participant, Publication } from './participant';
 
 export const DATA_TRACK_LABEL = '_data_track';
 const MAX_NAME_BYTES = 256;
@@ -39,6 +47,39 @@ export interface ForwardInfo {
   to: string[];
 }
 
+/**
+ * Forwarding counters. Upstream drops (`unknownHandle`, `malformed`) count packets; downstream ones
+ * (`noChannel`, `congestion`, `sendError`) count copies, one per subscriber that did not get it.
+ */
+export interface ForwardStats {
+  /** Packets received on publishers' `_data_track`. */
+  packetsReceived: number;
+  /** Copies written to subscribers' `_data_track`. */
+  packetsForwarded: number;
+  bytesForwarded: number;
+  dropped: {
+    /** The subscription is active but the subscriber's channel is gone (e.g. during a resume). */
+    noChannel: number;
+    /** The subscriber's channel holds too much (see congestion.ts). */
+    congestion: number;
+    /** No track published under the packet's handle (e.g. sent before the publish response). */
+    unknownHandle: number;
+    /** Shorter than a DTP header, or refused by the codec. */
+    malformed: number;
+    /** The channel refused the write (closed under our feet). */
+    sendError: number;
+  };
+}
+
+export function newForwardStats(): ForwardStats {
+  return {
+    packetsReceived: 0,
+    packetsForwarded: 0,
+    bytesForwarded: 0,
+    dropped: { noChannel: 0, congestion: 0, unknownHandle: 0, malformed: 0, sendError: 0 },
+  };
+}
+
 export interface DataTrackRoom {
   readonly name: string;
   participants(): Iterable<Participant>;
@@ -48,14 +89,17 @@ export interface DataTrackRoom {
   readonly log: Logger;
   /** How long a subscription to an unknown SID stays pending (the server retries for 1 min). */
   readonly pendingSubscriptionMs: number;
-  /** A subscriber whose `_data_track` holds more than this many bytes loses packets instead. */
-  readonly maxSubscriberBufferedBytes: number;
+  /** Per-subscriber-channel drop rule. */
+  readonly congestion: CongestionOptions;
+  /** Shared with the server (counts survive the room). */
+  readonly stats: ForwardStats;
   readonly forwardListened: () => boolean;
+  /** A participant's `_data_track` was adopted and is open. */
+  readonly onDataChannelOpen?: (p: Participant) => void;
 }
 
 export class DataTrackRouter {
   private readonly bySid = new Map<string, Publication>();
-  dropped = 0;
 
   constructor(private readonly room: DataTrackRoom) {}
 
@@ -92,7 +136,7 @@ export class DataTrackRouter {
       frameEncoding: req.frameEncoding?.clone(),
       schema: req.schema?.clone(),
     });
-    const publication: Publication = { info, publisher: p, subscribers: new Map() };
+    const publication: Publication = { info, publisher: p, subscribers: new Map(), downTracks: [] };
     p.published.set(info.pubHandle, publication);
     this.bySid.set(info.sid, publication);
     p.send({ case: 'publishDataTrackResponse', value: new PublishDataTrackResponse({ info }) });
@@ -155,12 +199,41 @@ export class DataTrackRouter {
     if (changed) this.sendHandles(p);
   }
 
+  /**
+   * The participant's `_data_track` on its current connection is adopted and open: packets can reach
+   * it from now on, so pending wishes (and, with auto-subscribe, every track of the others) become
+   * subscriptions, announced in one snapshot. Subscriptions that survived a resume keep their handles.
+   */
+  channelOpened(p: Participant, channel: DataChannel): void {
+    if (p.closed) return;
+    p.dataSink = { channel, gate: new CongestionGate(this.room.congestion, Date.now()) };
+    let changed = false;
+    for (const sid of p.desired.keys()) {
+      const publication = this.bySid.get(sid);
+      if (publication) changed = this.attach(p, publication) || changed;
+    }
+    if (p.autoSubscribeDataTrack) {
+      for (const publication of this.bySid.values()) changed = this.attach(p, publication) || changed;
+    }
+    if (changed) this.sendHandles(p);
+    this.room.onDataChannelOpen?.(p);
+  }
+
+  /**
+   * The channel is gone (closed, or its connection replaced or closed). Subscriptions stay, as they do
+   * across a resume; their packets are dropped (`noChannel`) until a new channel is adopted.
+   */
+  channelClosed(p: Participant, channel?: DataChannel): void {
+    if (p.dataSink && (channel === undefined || p.dataSink.channel === channel)) p.dataSink = null;
+  }
+
   /** A participant leaves: its tracks go away (subscribers get new snapshots), as do its subscriptions. */
   removeParticipant(p: Participant): void {
     for (const publication of [...p.published.values()]) this.removePublication(publication);
-    for (const { publication } of p.subscriptions.values()) publication.subscribers.delete(p);
+    for (const { publication } of p.subscriptions.values()) removeDownTrack(publication, p);
     p.subscriptions.clear();
     p.desired.clear();
+    p.dataSink = null;
   }
 
   /**
@@ -174,35 +247,60 @@ export class DataTrackRouter {
     });
   }
 
-  /** One message from a publisher's `_data_track`. */
+  /**
+   * One message from a publisher's `_data_track`. Per subscriber: one bufferedAmount read, the
+   * congestion verdict, one re-serialized copy (the only allocation), one write.
+   */
   forward(p: Participant, packet: Buffer): void {
-    if (packet.length < MIN_PACKET_BYTES) return;
+    const stats = this.room.stats;
+    stats.packetsReceived++;
+    if (packet.length < MIN_PACKET_BYTES) {
+      stats.dropped.malformed++;
+      return;
+    }
     // Routing needs the handle (bytes 2-3); everything else about the packet is the codec's business.
     const publication = p.published.get(packet.readUInt16BE(2));
-    if (!publication) return; // e.g. sent before the publish response: the server drops these too
-    const to: string[] = [];
-    for (const [subscriber, handle] of publication.subscribers) {
-      const channel = subscriber.transport?.channel(DATA_TRACK_LABEL);
-      if (!channel || !channel.isOpen()) continue;
-      if (channel.bufferedAmount() > this.room.maxSubscriberBufferedBytes) {
-        this.dropped++;
+    if (!publication) {
+      stats.dropped.unknownHandle++; // e.g. sent before the publish response: the server drops these too
+      return;
+    }
+    const to: string[] | null = this.room.forwardListened() ? [] : null;
+    const downTracks = publication.downTracks;
+    const now = Date.now();
+    for (let i = 0; i < downTracks.length; i++) {
+      const down = downTracks[i];
+      const sink = down.subscriber.dataSink;
+      if (sink === null) {
+        stats.dropped.noChannel++;
+        continue;
+      }
+      if (sink.gate.admit(sink.channel.bufferedAmount(), now) === 'congestion') {
+        stats.dropped.congestion++;
         continue;
       }
       let out: Buffer;
       try {
-        out = rewriteHandle(packet, handle);
+        out = rewriteHandle(packet, down.handle);
       } catch (err) {
+        // The codec refuses the packet itself, so no subscriber gets it: one malformed packet.
+        stats.dropped.malformed++;
         this.room.log.debug(`dropping malformed data-track packet from ${p.identity}: ${(err as Error).message}`);
         return;
       }
       try {
-        channel.sendMessageBinary(out);
-        to.push(subscriber.identity);
+        // false only means "queued": the gate accounts for the queue through bufferedAmount.
+        sink.channel.sendMessageBinary(out);
       } catch (err) {
-        this.room.log.debug(`send to ${subscriber.identity} failed: ${(err as Error).message}`);
+        stats.dropped.sendError++;
+        this.room.log.debug(`send to ${down.subscriber.identity} failed: ${(err as Error).message}`);
+        continue;
       }
+      sink.gate.sent(out.length);
+      stats.packetsForwarded++;
+      stats.bytesForwarded += out.length;
+      to?.push(down.subscriber.identity);
     }
-    if (this.room.forwardListened()) {
+    if (to !== null) {
       this.room.onForward({ room: this.room.name, from: p.identity, trackSid: publication.info.sid, packet, to });
     }
   }
@@ -221,17 +319,24 @@ export class DataTrackRouter {
       this.sendHandles(subscriber);
     }
     publication.subscribers.clear();
+    publication.downTracks.length = 0;
   }
 
-  /** Returns true if a new subscription was made. */
+  /**
+   * Returns true if a new subscription was made. Without an open `_data_track` nothing is made: the
+   * wish (kept in `desired` by the caller) is fulfilled by `channelOpened`.
+   */
   private attach(subscriber: Participant, publication: Publication): boolean {
     if (subscriber.closed || !subscriber.permission.canSubscribe) return false;
     if (publication.publisher === subscriber) return false; // never loop a publisher's packets back
     if (subscriber.subscriptions.has(publication.info.sid)) return false;
+    if (subscriber.dataSink === null) return false;
     subscriber.desired.set(publication.info.sid, subscriber.desired.get(publication.info.sid) ?? Date.now());
     const handle = nextHandle(subscriber);
     subscriber.subscriptions.set(publication.info.sid, { handle, publication });
-    publication.subscribers.set(subscriber, handle);
+    const down: DownTrack = { subscriber, handle };
+    publication.subscribers.set(subscriber, down);
+    publication.downTracks.push(down);
     return true;
   }
 
@@ -239,7 +344,7 @@ export class DataTrackRouter {
     const sub = subscriber.subscriptions.get(sid);
     if (!sub) return false;
     subscriber.subscriptions.delete(sid);
-    sub.publication.subscribers.delete(subscriber);
+    removeDownTrack(sub.publication, subscriber);
     return true;
   }
 
@@ -255,6 +360,14 @@ export class DataTrackRouter {
     }
     subscriber.send({ case: 'dataTrackSubscriberHandles', value: new DataTrackSubscriberHandles({ subHandles }) });
   }
+}
+
+function removeDownTrack(publication: Publication, subscriber: Participant): void {
+  const down = publication.subscribers.get(subscriber);
+  if (!down) return;
+  publication.subscribers.delete(subscriber);
+  const i = publication.downTracks.indexOf(down);
+  if (i >= 0) publication.downTracks.splice(i, 1);
 }
 
 /** Fresh non-zero u16 per subscription, never one that still names another track for this subscriber. */

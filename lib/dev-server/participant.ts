@@ -12,6 +12,8 @@ import {
   type DataTrackInfo,
   type ParticipantPermission,
 } from '@livekit/protocol';
+import type { DataChannel } from 'node-datachannel';
+import type { CongestionGate } from './congestion';
 import type { DataBlobStore } from './data-blobs';
 import { newId } from './ids';
 import type { SignalConnection, SignalMessage } from './signal';
@@ -21,8 +23,22 @@ import type { PeerTransport } from './transport';
 export interface Publication {
   info: DataTrackInfo;
   publisher: Participant;
-  /** Subscriber → the handle that subscriber knows this track by. */
-  subscribers: Map<Participant, number>;
+  /** Subscriber → its down track. */
+  subscribers: Map<Participant, DownTrack>;
+  /** The same down tracks as a plain array: the per-packet loop walks it without allocating. */
+  downTracks: DownTrack[];
+}
+
+/** One active subscription: where a publication's packets go, and under which handle. */
+export interface DownTrack {
+  subscriber: Participant;
+  handle: number;
+}
+
+/** A participant's downstream `_data_track`, set once the SFU has adopted it and it is open. */
+export interface DataSink {
+  channel: DataChannel;
+  gate: CongestionGate;
 }
 
 export interface ParticipantInit {
@@ -76,8 +92,13 @@ export class Participant {
   readonly published = new Map<number, Publication>();
   /** Track SIDs this participant asked for, with the time it asked (pending ones expire). */
   readonly desired = new Map<string, number>();
-  /** Active subscriptions by track SID. */
+  /**
+   * Active subscriptions by track SID: a handle was given out and sent in a snapshot. A wish only
+   * becomes one once `dataSink` exists, so no packet is ever routed to a channel that is not there.
+   */
   readonly subscriptions = new Map<string, { handle: number; publication: Publication }>();
+  /** The open `_data_track` of the current connection, or null (none yet, or being replaced). */
+  dataSink: DataSink | null = null;
   /** Last subscriber handle given out; like the server it starts at a random small value. */
   lastSubscriberHandle = randomInt(256);
 

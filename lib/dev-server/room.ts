@@ -23,7 +23,8 @@ import {
 } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
 import { answerGetBlob, DataBlobStore } from './data-blobs';
-import { DATA_TRACK_LABEL, DataTrackRouter, type ForwardInfo } from './data-tracks';
+import type { CongestionOptions } from './congestion';
+import { DATA_TRACK_LABEL, DataTrackRouter, type ForwardInfo, type ForwardStats } from './data-tracks';
 import { newId } from './ids';
 import type { Logger } from './log';
 import { Participant, type ParticipantInit } from './participant';
@@ -40,11 +41,13 @@ export interface RoomContext {
   readonly transportConfig: TransportConfig;
   readonly resumeWindowMs: number;
   readonly pendingSubscriptionMs: number;
-  readonly maxSubscriberBufferedBytes: number;
+  readonly congestion: CongestionOptions;
+  readonly stats: ForwardStats;
   forwardListened(): boolean;
   /** Every peer connection is registered so shutdown can wait for libdatachannel to release them. */
   trackTransport(t: PeerTransport): void;
   onForward(info: ForwardInfo): void;
+  onDataChannelOpen(room: Room, p: Participant): void;
   onEmpty(room: Room): void;
 }
 
@@ -70,7 +73,9 @@ export class Room {
       forwardListened: () => ctx.forwardListened(),
       log: ctx.log,
       pendingSubscriptionMs: ctx.pendingSubscriptionMs,
-      maxSubscriberBufferedBytes: ctx.maxSubscriberBufferedBytes,
+      congestion: ctx.congestion,
+      stats: ctx.stats,
+      onDataChannelOpen: (p) => ctx.onDataChannelOpen(this, p),
     });
   }
 
@@ -165,6 +170,7 @@ export class Room {
     p.disconnectReason = reason;
     p.touch();
     if (!p.hidden) this.broadcast(p, (o) => o !== p);
+    this.dataTracks.channelClosed(p);
     void p.transport?.close();
     p.transport = null;
     p.signal?.close(terminate);
@@ -212,6 +218,7 @@ export class Room {
   closeTransport(p: Participant): void {
     const t = p.transport;
     p.transport = null;
+    this.dataTracks.channelClosed(p);
     void t?.close();
     if (t) this.startLostTimer(p);
   }
@@ -316,6 +323,7 @@ export class Room {
     let t = p.transport;
     // libdatachannel cannot restart ICE on a live connection: a restart offer gets a new connection.
     if (!t || !t.usable || t.isIceRestart(offer.sdp)) {
+      if (t) this.dataTracks.channelClosed(p);
       void t?.close();
       t = this.createTransport(p);
       p.transport = t;
@@ -353,7 +361,13 @@ export class Room {
         onLost: () => {
           if (p.transport === t) this.startLostTimer(p);
         },
-        onDataChannel: () => undefined,
+        onDataChannel: (label, channel) => {
+          // Downstream packets go to the `_data_track` of the participant's current connection.
+          if (label === DATA_TRACK_LABEL && p.transport === t && !p.closed) this.dataTracks.channelOpened(p, channel);
+        },
+        onDataChannelClosed: (label, channel) => {
+          if (label === DATA_TRACK_LABEL) this.dataTracks.channelClosed(p, channel);
+        },
         onMessage: (label, message) => {
           // Upstream data-track packets are only taken from the participant's own current connection.
           if (label === DATA_TRACK_LABEL && p.transport === t && !p.closed) this.dataTracks.forward(p, message);

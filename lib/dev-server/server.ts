@@ -8,7 +8,8 @@ import type { Duplex } from 'node:stream';
 import { ClientInfo, JoinRequest } from '@livekit/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkJoin, grantPermission, HttpError, mintToken, verifyToken, type TokenGrants, type VerifiedToken } from './auth';
-import type { ForwardInfo } from './data-tracks';
+import { DEFAULT_TARGET_LATENCY_MS } from './congestion';
+import { newForwardStats, type ForwardInfo, type ForwardStats } from './data-tracks';
 import { ensureCodecLoaded } from './forward';
 import { decodeJoinRequestParam, joinRequestFromQuery } from './join-request';
 import { createLogger, type Logger } from './log';
@@ -31,14 +32,25 @@ export interface DevServerOptions {
   /** How long a subscription to a not yet published SID stays pending (default 60 s, like the server). */
   pendingSubscriptionMs?: number;
   /**
-   * Per-subscriber congestion limit: packets are dropped, not queued, while the subscriber's
-   * `_data_track` holds more than this (default 1 MiB). LiveKit uses max(8 KiB, bitrate × 100 ms);
-   * a fixed limit keeps loopback bursts in tests deterministic.
+   * Congestion rule per subscriber `_data_track`, as livekit-server's
+   * `rtc.datachannel_data_track_target_latency`: a packet is dropped, not queued, when the channel
+   * holds more than max(8 KiB, drain rate × this). Default 100 ms; 0 disables the rule.
+   */
+  dataTrackTargetLatencyMs?: number;
+  /**
+   * Hard cap on one subscriber channel's buffered bytes, on top of the latency rule and even with it
+   * disabled (default 4 MiB; Infinity for none). The real server bounds its writes with a 50 ms write
+   * deadline; libdatachannel never blocks a send, so this keeps a stalled subscriber from growing the
+   * queue without limit. At 100 ms it only binds above a 40 MB/s drain rate, so the latency rule
+   * decides in practice. A negative value drops every packet (tests).
    */
   maxSubscriberBufferedBytes?: number;
 }
 
-export type { ForwardInfo } from './data-tracks';
+export type { ForwardInfo, ForwardStats } from './data-tracks';
+
+/** Forwarding counters since the server started (across rooms and restarts). */
+export type DevServerStats = ForwardStats;
 
 export interface ParticipantSnapshot {
   identity: string;
@@ -46,6 +58,10 @@ export interface ParticipantSnapshot {
   state: string;
   dataTracks: string[];
   subscriptions: Array<{ trackSid: string; handle: number }>;
+  /** Wished-for track SIDs without an active subscription (track unknown, or no `_data_track` yet). */
+  pendingSubscriptions: string[];
+  /** Whether the SFU holds an open `_data_track` for this participant (downstream packets can flow). */
+  dataChannelOpen: boolean;
 }
 
 export interface RoomSnapshot {
@@ -63,6 +79,11 @@ interface Authorized {
   singlePeerConnection: boolean;
 }
 
+/**
+ * Events: `'forward'` (ForwardInfo, for every data-track packet on a published handle) and
+ * `'dataChannelOpen'` ({ room, identity }: the SFU adopted a participant's open `_data_track`; from
+ * then on its subscriptions are active and packets can reach it).
+ */
 export class DevServer extends EventEmitter {
   readonly apiKey: string;
   readonly apiSecret: string;
@@ -77,6 +98,7 @@ export class DevServer extends EventEmitter {
   private listeningPort = 0;
   private closing: Promise<void> | null = null;
   private readonly roomContext: RoomContext;
+  private readonly forwardStats: ForwardStats = newForwardStats();
 
   /** Fault injection for reconnect tests. Not for production use. */
   readonly testHooks = {
@@ -100,7 +122,11 @@ export class DevServer extends EventEmitter {
       transportConfig: { bindAddress: loopback ? '127.0.0.1' : undefined },
       resumeWindowMs: options.resumeWindowMs ?? 20_000,
       pendingSubscriptionMs: options.pendingSubscriptionMs ?? 60_000,
-      maxSubscriberBufferedBytes: options.maxSubscriberBufferedBytes ?? 1 << 20,
+      congestion: {
+        targetLatencyMs: options.dataTrackTargetLatencyMs ?? DEFAULT_TARGET_LATENCY_MS,
+        hardCapBytes: options.maxSubscriberBufferedBytes ?? 4 << 20,
+      },
+      stats: this.forwardStats,
       trackTransport: (t) => {
         this.transports.add(t);
         void t.done.then(() => this.transports.delete(t));
@@ -110,6 +136,7 @@ export class DevServer extends EventEmitter {
         options.onForward?.(info);
         this.emit('forward', info);
       },
+      onDataChannelOpen: (room, p) => this.emit('dataChannelOpen', { room: room.name, identity: p.identity }),
       onEmpty: (room) => {
         if (this.rooms.get(room.name) === room) this.rooms.delete(room.name);
       },
@@ -148,8 +175,20 @@ export class DevServer extends EventEmitter {
         state: ['JOINING', 'JOINED', 'ACTIVE', 'DISCONNECTED'][p.state] ?? String(p.state),
         dataTracks: [...p.published.values()].map((pub) => pub.info.sid),
         subscriptions: [...p.subscriptions].map(([trackSid, s]) => ({ trackSid, handle: s.handle })),
+        pendingSubscriptions: [...p.desired.keys()].filter((sid) => !p.subscriptions.has(sid)),
+        dataChannelOpen: p.dataSink !== null,
       })),
     }));
+  }
+
+  /**
+   * Forwarding counters since start: packets in, copies out, and every drop by reason. Upstream
+   * drops (unknown handle, malformed) count packets; downstream ones (no channel, congestion, send
+   * error) count one per subscriber that missed the packet.
+   */
+  stats(): DevServerStats {
+    const s = this.forwardStats;
+    return { ...s, dropped: { ...s.dropped } };
   }
 
   /** Ends every session, connection and socket; resolves once the port is free. Idempotent. */
@@ -189,6 +228,7 @@ export class DevServer extends EventEmitter {
   }
 
   private async shutdown(abrupt: boolean): Promise<void> {
+    this.log.debug(`forwarding stats: ${JSON.stringify(this.forwardStats)}`);
     for (const room of [...this.rooms.values()]) room.closeAll(abrupt);
     this.rooms.clear();
     const transportsClosed = Promise.all([...this.transports].map((t) => t.close()));

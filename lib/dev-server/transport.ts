@@ -12,7 +12,10 @@ export interface TransportEvents {
   onConnected(): void;
   /** 'failed' / 'closed' / 'disconnected' after having been used. */
   onLost(state: string): void;
+  /** A channel the client opened is adopted and open (announced once per channel). */
   onDataChannel(label: string, channel: DataChannel): void;
+  /** An adopted channel closed, or was replaced by a newer one with the same label. */
+  onDataChannelClosed?(label: string, channel: DataChannel): void;
   onMessage(label: string, message: Buffer): void;
 }
 
@@ -151,19 +154,37 @@ export class PeerTransport {
   private adopt(dc: DataChannel): void {
     const label = dc.getLabel();
     if (this.closed) {
+      // node-datachannel holds the event loop open for a channel until its closed event has been
+      // delivered to a listener (or the wrapper is collected): listen, then close.
+      dc.onClosed(() => undefined);
       dc.close();
       return;
     }
-    this.channels.get(label)?.close();
+    const previous = this.channels.get(label);
     this.channels.set(label, dc);
+    if (previous) {
+      this.events.onDataChannelClosed?.(label, previous);
+      previous.close();
+    }
     dc.onClosed(() => {
-      if (this.channels.get(label) === dc) this.channels.delete(label);
+      if (this.channels.get(label) !== dc) return;
+      this.channels.delete(label);
+      if (!this.closed) this.events.onDataChannelClosed?.(label, dc);
     });
     dc.onError((err) => this.log.debug(`channel ${label} error: ${err}`));
     dc.onMessage((msg) => {
       if (this.closed || typeof msg === 'string') return;
       this.events.onMessage(label, Buffer.isBuffer(msg) ? msg : Buffer.from(msg));
     });
-    this.events.onDataChannel(label, dc);
+    // Channels opened by the client are normally open when announced; if not, wait for it. The
+    // listener goes on before the check, so an open in between is not missed (announce is idempotent).
+    let announced = false;
+    const announce = () => {
+      if (announced || this.closed || this.channels.get(label) !== dc) return;
+      announced = true;
+      this.events.onDataChannel(label, dc);
+    };
+    dc.onOpen(announce);
+    if (dc.isOpen()) announce();
   }
 }

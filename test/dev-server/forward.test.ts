@@ -9,6 +9,61 @@ async function handleFor(sub: Awaited<ReturnType<typeof h.connect>>, trackSid: s
   return Number(Object.entries(snap).find(([, t]) => t.trackSid === trackSid)![0]);
 }
 
+describe('subscription start', () => {
+  test('a subscriber without a `_data_track` at the SFU gets no handle yet: the wish stays pending', async () => {
+    const pub = await h.connect('pub', {}, { noPeerConnection: true });
+    const sub = await h.connect('sub', {}, { noPeerConnection: true });
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    sub.send({ case: 'ping', value: 1n });
+    await sub.next('pong'); // requests are handled in order: the subscription was processed
+    expect(sub.received('dataTrackSubscriberHandles')).toEqual([]);
+    expect(h.server.snapshot()[0].participants.find((p) => p.identity === 'sub')).toMatchObject({
+      dataChannelOpen: false,
+      subscriptions: [],
+      pendingSubscriptions: [info.sid],
+    });
+  });
+
+  test('packets sent right after the handle snapshot arrives are delivered, for every subscriber', async () => {
+    const pub = await h.connectReady('pub');
+    const info = await pub.publishOk(1, 'a');
+    // Subscribe before each connection is up: the SFU may adopt the channels in any order and late.
+    const names = ['s1', 's2', 's3', 's4'];
+    const subs = await Promise.all(names.map((n) => h.connect(n)));
+    for (const s of subs) s.subscribe(info.sid);
+    const handles = await Promise.all(subs.map((s) => handleFor(s, info.sid)));
+    const expected: Buffer[] = [];
+    // Each subscriber's snapshot was the trigger; from then on nothing may be lost for lack of a channel.
+    for (let i = 0; i < 3; i++) {
+      const p = buildPacket({ handle: 1, sequence: i, payload: Buffer.from(`frame ${i}`) });
+      expected.push(p);
+      pub.sendPacket(p);
+    }
+    for (let k = 0; k < subs.length; k++) {
+      const got = [await subs[k].nextPacket(), await subs[k].nextPacket(), await subs[k].nextPacket()];
+      for (const p of expected) expect(got.some((g) => g.equals(withHandle(p, handles[k])))).toBe(true);
+    }
+    expect(h.server.stats().dropped.noChannel).toBe(0);
+    expect(h.server.stats().packetsForwarded).toBe(3 * subs.length);
+  });
+
+  test('wishes made before the channel opens are fulfilled once it opens', async () => {
+    const pub = await h.connect('pub', {}, { noPeerConnection: true });
+    const a = await pub.publishOk(1, 'a');
+    const b = await pub.publishOk(2, 'b');
+    const sub = await h.connect('sub');
+    sub.subscribe(a.sid);
+    sub.subscribe(b.sid);
+    const snap = await sub.nextHandles();
+    // Whether the channel opened before, between or after the two requests, the client never sees a
+    // handle before the SFU can deliver on it; the final map always has both.
+    const all = Object.keys(snap).length === 2 ? snap : await sub.nextHandles((m) => Object.keys(m).length === 2);
+    expect(Object.values(all).map((t) => t.trackSid).sort()).toEqual([a.sid, b.sid].sort());
+    expect(h.server.snapshot()[0].participants.find((p) => p.identity === 'sub')!.dataChannelOpen).toBe(true);
+  });
+});
+
 describe('forwarding', () => {
   test('packets reach each subscriber byte-exact except for the rewritten handle, never the publisher', async () => {
     const pub = await h.connectReady('pub');
@@ -89,6 +144,29 @@ describe('forwarding', () => {
     pub.sendPacket(marker);
     await sub.nextPacket();
     expect(sub.packets).toHaveLength(0);
+    // Every drop is counted by reason (the second marker came back, so all four were handled).
+    expect(h.server.stats()).toMatchObject({
+      packetsReceived: 4,
+      packetsForwarded: 2,
+      dropped: { unknownHandle: 1, malformed: 1, noChannel: 0, congestion: 0, sendError: 0 },
+    });
+  });
+
+  test('a packet the codec refuses is counted as malformed and reaches nobody', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    const hs = await handleFor(sub, info.sid);
+    // X=1 with an extension length pointing past the end of the packet (HeaderOverrun).
+    const seen = new Promise<void>((resolve) => h.server.once('forward', () => resolve()));
+    pub.sendPacket(Buffer.from('1c000001' + '00'.repeat(8) + '00ff', 'hex'));
+    const good = buildPacket({ handle: 1, payload: Buffer.from('fine') });
+    pub.sendPacket(good);
+    expect((await sub.nextPacket()).equals(withHandle(good, hs))).toBe(true);
+    await seen;
+    expect(h.server.stats().dropped.malformed).toBe(1);
+    expect(h.server.stats().packetsForwarded).toBe(1);
   });
 
   test('after unsubscribing no packets arrive', async () => {

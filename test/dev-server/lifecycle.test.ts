@@ -15,25 +15,11 @@ import {
 import { DevServer } from '../../lib/dev-server';
 import { TestClient } from './helpers/client';
 import { buildPacket, withHandle } from './helpers/dtp';
-import { useDevServer } from './helpers/setup';
+import { sfuChannelOpen, useDevServer } from './helpers/setup';
 
 async function handleFor(sub: TestClient, trackSid: string): Promise<number> {
   const snap = await sub.nextHandles((m) => Object.values(m).some((t) => t.trackSid === trackSid));
   return Number(Object.entries(snap).find(([, t]) => t.trackSid === trackSid)![0]);
-}
-
-/**
- * `_data_track` is unreliable by design (maxRetransmits 0): right after a new connection comes up a
- * single packet can be lost on a loaded machine. Re-send (bounded) until one arrives.
- */
-async function sendUntilReceived(from: TestClient, to: TestClient, packet: Buffer): Promise<Buffer> {
-  from.sendPacket(packet);
-  const timer = setInterval(() => from.sendPacket(packet), 250);
-  try {
-    return await to.nextPacket();
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 describe('leave', () => {
@@ -41,7 +27,7 @@ describe('leave', () => {
 
   test('leave removes the participant: final DISCONNECTED update with no data tracks, subscribers lose the handle', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
-    const sub = await h.connect('sub', {}, { noPeerConnection: true });
+    const sub = await h.connectReady('sub');
     const info = await pub.publishOk(1, 'a');
     sub.subscribe(info.sid);
     await handleFor(sub, info.sid);
@@ -99,12 +85,36 @@ describe('resume', () => {
     const hs = await handleFor(sub, info.sid);
 
     await sub.dropSignal();
+    // The subscription survives the resume, so no new snapshot tells the client when the SFU has
+    // adopted the new `_data_track`; the server's event does.
+    const adopted = sfuChannelOpen(h.server, 'sub');
     const sub2 = await h.connect('sub', {}, { resumeSid: sub.join.participant!.sid });
     const answer = await sub2.next('answer');
     expect(answer.id).toBe(1);
-    await sub2.waitDataChannel();
+    await Promise.all([sub2.waitDataChannel(), adopted.promise]);
     const p = buildPacket({ handle: 1, sequence: 5, payload: Buffer.from('via the new connection') });
-    expect((await sendUntilReceived(pub, sub2, p)).equals(withHandle(p, hs))).toBe(true);
+    pub.sendPacket(p);
+    expect((await sub2.nextPacket()).equals(withHandle(p, hs))).toBe(true);
+    expect(sub2.received('dataTrackSubscriberHandles')).toEqual([]);
+    expect(h.server.snapshot()[0].participants.find((x) => x.identity === 'sub')!.subscriptions).toEqual([{ trackSid: info.sid, handle: hs }]);
+  });
+
+  test('while a resumed subscriber has no channel its packets are counted as noChannel drops', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    await handleFor(sub, info.sid);
+    // The SFU side of the subscriber's connection goes away; the subscription stays for a resume.
+    expect(h.server.testHooks.closePeerConnection('sub')).toBe(true);
+    const seen = new Promise<string[]>((resolve) => h.server.once('forward', (f) => resolve(f.to)));
+    pub.sendPacket(buildPacket({ handle: 1, payload: Buffer.from('nowhere to go') }));
+    expect(await seen).toEqual([]);
+    expect(h.server.stats().dropped).toMatchObject({ noChannel: 1, congestion: 0 });
+    expect(h.server.snapshot()[0].participants.find((x) => x.identity === 'sub')).toMatchObject({
+      dataChannelOpen: false,
+      subscriptions: [{ trackSid: info.sid }],
+    });
   });
 
   test('a sync_state naming a track the server does not know forces a full reconnect', async () => {
@@ -198,6 +208,7 @@ describe('congestion', () => {
     pub.sendPacket(buildPacket({ handle: 1, payload: Buffer.from('x') }));
     expect(await seen).toEqual([]);
     expect(sub.packets).toHaveLength(0);
+    expect(h.server.stats()).toMatchObject({ packetsReceived: 1, packetsForwarded: 0, dropped: { congestion: 1, noChannel: 0 } });
   });
 });
 

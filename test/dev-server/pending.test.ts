@@ -9,10 +9,14 @@ jest.mock('../../lib/dev-server/ids', () => {
 });
 import { DevServer } from '../../lib/dev-server';
 import { TestClient } from './helpers/client';
+import { sfuChannelOpen } from './helpers/setup';
 
+/** A signal-only publisher and a subscriber whose `_data_track` the SFU has adopted (so only the SID is missing). */
 async function pair(server: DevServer) {
   const pub = await TestClient.connect(server.url, await server.token('pub'), 'pub', { noPeerConnection: true });
-  const sub = await TestClient.connect(server.url, await server.token('sub'), 'sub', { noPeerConnection: true });
+  const adopted = sfuChannelOpen(server, 'sub');
+  const sub = await TestClient.connect(server.url, await server.token('sub'), 'sub');
+  await adopted.promise;
   return [pub, sub] as const;
 }
 

@@ -2,10 +2,12 @@ import { useDevServer } from './helpers/setup';
 
 const h = useDevServer();
 
+// Subscriptions only become active once the subscriber's `_data_track` is open at the SFU, so every
+// subscriber here has a peer connection (publishers can stay signal-only).
 describe('data-track subscriptions', () => {
   test('subscribe yields a full handle snapshot; each subscription gets a fresh non-zero handle', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
-    const sub = await h.connect('sub', {}, { noPeerConnection: true });
+    const sub = await h.connectReady('sub');
     const a = await pub.publishOk(1, 'a');
     const b = await pub.publishOk(2, 'b');
 
@@ -36,7 +38,7 @@ describe('data-track subscriptions', () => {
 
   test('subscribing twice does not produce a new handle', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
-    const sub = await h.connect('sub', {}, { noPeerConnection: true });
+    const sub = await h.connectReady('sub');
     const a = await pub.publishOk(1, 'a');
     sub.subscribe(a.sid);
     const first = await sub.nextHandles();
@@ -49,7 +51,7 @@ describe('data-track subscriptions', () => {
 
   test('without canSubscribe the request is silently ignored', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
-    const sub = await h.connect('nosub', { canSubscribe: false }, { noPeerConnection: true });
+    const sub = await h.connectReady('nosub', { canSubscribe: false });
     const a = await pub.publishOk(1, 'a');
     sub.subscribe(a.sid);
     sub.send({ case: 'ping', value: 1n });
@@ -61,7 +63,7 @@ describe('data-track subscriptions', () => {
 
   test('unpublish sends subscribers a snapshot without the track', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
-    const sub = await h.connect('sub', {}, { noPeerConnection: true });
+    const sub = await h.connectReady('sub');
     const a = await pub.publishOk(1, 'a');
     const b = await pub.publishOk(2, 'b');
     sub.subscribe(a.sid);
@@ -76,9 +78,9 @@ describe('data-track subscriptions', () => {
   test('auto_subscribe_data_track subscribes to existing and new tracks of others (v1 and v0)', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
     const a = await pub.publishOk(1, 'a');
-    const v1 = await h.connect('auto-v1', {}, { noPeerConnection: true, autoSubscribeDataTrack: true });
-    const v0 = await h.connect('auto-v0', {}, { noPeerConnection: true, autoSubscribeDataTrack: true, v0: true });
-    const manual = await h.connect('manual', {}, { noPeerConnection: true });
+    const v1 = await h.connect('auto-v1', {}, { autoSubscribeDataTrack: true });
+    const v0 = await h.connect('auto-v0', {}, { autoSubscribeDataTrack: true, v0: true });
+    const manual = await h.connectReady('manual');
     for (const c of [v1, v0]) {
       expect(Object.values(await c.nextHandles()).map((t) => t.trackSid)).toEqual([a.sid]);
     }

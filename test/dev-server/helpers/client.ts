@@ -63,11 +63,20 @@ export class TestClient {
   readonly channels = new Map<string, DataChannel>();
   private ws!: WebSocket;
   private wsClosed = false;
+  /**
+   * Local candidates are held until the SFU's answer is applied. libdatachannel verifies the DTLS
+   * peer against the remote description's fingerprint and fails the connection if there is none yet;
+   * the SFU's answer reaches us a little after `join` (it comes from an asynchronous native callback
+   * there), while our trickled candidates would let the SFU start ICE and DTLS right away. Holding
+   * them is what lib/transport's PublisherTransport does too.
+   */
   private localCandidates: string[] = [];
-  private ready = false;
+  private answered = false;
   private offerId = 1;
   closeInfo: { code: number } | null = null;
   pcState = 'new';
+  /** Every peer-connection state, in order (for diagnosing failed connections). */
+  readonly pcStates: string[] = [];
 
   private constructor(readonly identity: string) {}
 
@@ -134,8 +143,6 @@ export class TestClient {
     } else {
       this.join = await this.next('join');
     }
-    this.ready = true;
-    for (const c of this.localCandidates.splice(0)) this.sendTrickle(c);
     if (opts.v0 && offer) this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp: offer, id: this.offerId }) });
   }
 
@@ -150,23 +157,27 @@ export class TestClient {
     });
     pc.onLocalCandidate((candidate, mid) => {
       const init = JSON.stringify({ candidate: candidate.replace(/^a=/, ''), sdpMid: mid, sdpMLineIndex: 0 });
-      if (this.ready) this.sendTrickle(init);
+      if (this.answered) this.sendTrickle(init);
       else this.localCandidates.push(init);
     });
     pc.onStateChange((state) => {
       this.pcState = state;
+      this.pcStates.push(state);
       this.wake();
     });
     if (media) {
+      // node-datachannel keeps the event loop alive for every Track until its closed event has been
+      // delivered (or the wrapper is garbage collected): listen for it so closing the connection
+      // releases the tracks at once and the process can exit.
       for (let i = 0; i < 3; i++) {
         const a = new Audio(`a${i}`, 'RecvOnly');
         a.addOpusCodec(111);
-        pc.addTrack(a);
+        pc.addTrack(a).onClosed(() => undefined);
       }
       for (let i = 0; i < 3; i++) {
         const v = new Video(`v${i}`, 'RecvOnly');
         v.addVP8Codec(96);
-        pc.addTrack(v);
+        pc.addTrack(v).onClosed(() => undefined);
       }
     }
     this.addChannel(pc.createDataChannel('_reliable'));
@@ -197,6 +208,8 @@ export class TestClient {
         this.inbox.push({ case: 'leave', value: new LeaveRequest() });
         throw err;
       }
+      this.answered = true;
+      for (const c of this.localCandidates.splice(0)) this.sendTrickle(c);
     } else if (msg.case === 'trickle' && this.pc) {
       const init = JSON.parse(msg.value.candidateInit);
       try {

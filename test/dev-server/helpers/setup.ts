@@ -5,7 +5,10 @@ export interface Harness {
   server: DevServer;
   /** Connects a TestClient (closed after each test). */
   connect(identity: string, grants?: TokenGrants, opts?: ConnectOptions): Promise<TestClient>;
-  /** Connects and waits until its `_data_track` is open. */
+  /**
+   * Connects and waits until its `_data_track` is open on both ends: the SFU has adopted it, so
+   * subscriptions are activated right away and packets can reach it.
+   */
   connectReady(identity: string, grants?: TokenGrants, opts?: ConnectOptions): Promise<TestClient>;
   /** Closes this client after the test too. */
   track(c: TestClient): void;
@@ -22,9 +25,14 @@ export function useDevServer(options: DevServerOptions = {}): Harness {
       return c;
     },
     async connectReady(identity: string, grants?: TokenGrants, opts?: ConnectOptions) {
-      const c = await h.connect(identity, grants, opts);
-      await c.waitDataChannel();
-      return c;
+      const adopted = sfuChannelOpen(h.server, identity, grants?.room ?? 'dev-room');
+      try {
+        const c = await h.connect(identity, grants, opts);
+        await Promise.all([c.waitDataChannel(), adopted.promise]);
+        return c;
+      } finally {
+        adopted.cancel();
+      }
     },
     track(c: TestClient) {
       clients.push(c);
@@ -38,4 +46,23 @@ export function useDevServer(options: DevServerOptions = {}): Harness {
     await h.server.close();
   });
   return h;
+}
+
+/** Resolves when the SFU has adopted this participant's `_data_track` (listen before connecting). */
+export function sfuChannelOpen(server: DevServer, identity: string, room = 'dev-room'): { promise: Promise<void>; cancel(): void } {
+  let cancel = () => undefined as void;
+  const promise = new Promise<void>((resolve, reject) => {
+    const listener = (e: { room: string; identity: string }) => {
+      if (e.identity === identity && e.room === room) done(resolve);
+    };
+    const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for the SFU to adopt ${identity}'s _data_track`))), 10_000);
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      server.off('dataChannelOpen', listener);
+      settle();
+    };
+    cancel = () => done(() => undefined);
+    server.on('dataChannelOpen', listener);
+  });
+  return { promise, cancel };
 }

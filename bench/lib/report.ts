@@ -12,6 +12,8 @@ export interface CellResult {
   freqHz: number;
   durationS: number;
   subscribers: number;
+  /** Pushes offered by the pacer; `sent` counts only those the SDK accepted (Rust's method). */
+  attempted: number;
   sent: number;
   received: number;
   latency: LatencySummary;
@@ -25,10 +27,12 @@ export interface CellResult {
 
 export const deliveryRatio = (r: CellResult) => (r.sent === 0 ? 0 : r.received / (r.sent * r.subscribers));
 export const expectedMibps = (r: CellResult) => (r.sizeKb * r.freqHz) / 1024;
-export const actualMibps = (r: CellResult) => expectedMibps(r) * Math.min(1, deliveryRatio(r));
+/** What reached each subscriber, against what was offered: refused pushes count as losses. */
+export const actualMibps = (r: CellResult) =>
+  r.attempted === 0 ? 0 : expectedMibps(r) * Math.min(1, r.received / (r.attempted * r.subscribers));
 
 const COLUMNS = [
-  'section', 'row', 'size_kb', 'freq_hz', 'duration_s', 'subscribers', 'sent', 'received', 'delivery_ratio',
+  'section', 'row', 'size_kb', 'freq_hz', 'duration_s', 'subscribers', 'attempted', 'sent', 'received', 'delivery_ratio',
   'avg_latency_ms', 'min_latency_ms', 'max_latency_ms', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms',
   'expected_mibps', 'actual_mibps', 'pub_cpu_s_per_1k_frames', 'sub_cpu_s_per_1k_frames',
   'pub_event_loop_p99_ms', 'sub_event_loop_p99_ms', 'push_us', 'error',
@@ -41,7 +45,7 @@ export function toCsv(results: CellResult[]): string {
   for (const r of results) {
     lines.push(
       [
-        r.section, r.row, r.sizeKb, r.freqHz, r.durationS, r.subscribers, r.sent, r.received, f(deliveryRatio(r), 4),
+        r.section, r.row, r.sizeKb, r.freqHz, r.durationS, r.subscribers, r.attempted, r.sent, r.received, f(deliveryRatio(r), 4),
         f(r.latency.avg, 3), f(r.latency.min, 3), f(r.latency.max, 3), f(r.latency.p50, 3), f(r.latency.p95, 3),
         f(r.latency.p99, 3), f(expectedMibps(r), 3), f(actualMibps(r), 3), f(r.pubCpuSPer1k, 4), f(r.subCpuSPer1k, 4),
         f(r.pubLoopP99Ms), f(r.subLoopP99Ms), f(r.pushUs, 2), r.error ? JSON.stringify(r.error) : '',
@@ -56,9 +60,9 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 export function toTable(results: CellResult[]): string {
-  const header = ['row', 'KiB', 'Hz', 'subs', 'sent', 'recv', 'deliv%', 'MiB/s', 'p50ms', 'p95ms', 'p99ms', 'pubCPU/1k', 'subCPU/1k', 'push us'];
+  const header = ['row', 'KiB', 'Hz', 'subs', 'offered', 'sent', 'recv', 'deliv%', 'MiB/s', 'p50ms', 'p95ms', 'p99ms', 'pubCPU/1k', 'subCPU/1k', 'push us'];
   const rows = results.map((r) => [
-    r.row, String(r.sizeKb), String(r.freqHz), String(r.subscribers), String(r.sent), String(r.received),
+    r.row, String(r.sizeKb), String(r.freqHz), String(r.subscribers), String(r.attempted), String(r.sent), String(r.received),
     f(100 * deliveryRatio(r), 1), f(actualMibps(r), 2), f(r.latency.p50), f(r.latency.p95), f(r.latency.p99),
     f(r.pubCpuSPer1k, 3), f(r.subCpuSPer1k, 3), f(r.pushUs, 1) + (r.error ? '  ERROR ' + r.error.split('\n')[0] : ''),
   ]);
@@ -150,6 +154,7 @@ export function toSvg(results: CellResult[], title: string): string {
 
 export function writeResults(dir: string, results: CellResult[], title: string): void {
   fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ title, results }, null, 1));
   fs.writeFileSync(path.join(dir, 'latest.csv'), toCsv(results));
   fs.writeFileSync(path.join(dir, 'latest.svg'), toSvg(results, title));
 }

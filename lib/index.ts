@@ -19,6 +19,10 @@ export {
   type RoomOptions,
   type RoomConnectOptions,
   type ReconnectPolicy,
+  type ReconnectPolicyOptions,
+  ExponentialBackoffPolicy,
+  DEFAULT_RECONNECT_POLICY,
+  type SimulateScenario,
   type RoomEncryptionOptions,
   type IceServerConfig,
 } from './room';

@@ -1,0 +1,213 @@
+// The Room's side of the data-track contract (lib/datatrack/host.ts), with a recording listener
+// in place of the data-track controller, against the dev SFU over real WebRTC.
+
+import { cleanup as releaseWebRtc } from 'node-datachannel';
+import {
+  JoinResponse,
+  ParticipantInfo,
+  PublishDataTrackRequest,
+  RequestResponse_Reason,
+  UpdateDataSubscription,
+  UpdateDataSubscription_Update,
+  type PublishDataTrackResponse,
+  type SignalResponse,
+} from '@livekit/protocol';
+import { DevServer } from '../../lib/dev-server';
+import type { DataTrackHost, DataTrackHostListener } from '../../lib/datatrack/host';
+import { Room } from '../../lib/room/room';
+
+type Msg = SignalResponse['message'];
+
+class Recorder implements DataTrackHostListener {
+  readonly joins: JoinResponse[] = [];
+  readonly infos: ParticipantInfo[] = [];
+  readonly left: string[] = [];
+  readonly responses: Msg[] = [];
+  readonly packets: Uint8Array[] = [];
+  channelOpens = 0;
+  disconnects: string[] = [];
+  private waiters: (() => void)[] = [];
+
+  onJoined(join: JoinResponse): void {
+    this.joins.push(join);
+    this.wake();
+  }
+  onRemoteParticipantInfo(info: ParticipantInfo): void {
+    this.infos.push(info);
+    this.wake();
+  }
+  onRemoteParticipantLeft(identity: string): void {
+    this.left.push(identity);
+    this.wake();
+  }
+  onSignalResponse(message: Msg): void {
+    this.responses.push(message);
+    this.wake();
+  }
+  onDataTrackMessage(packet: Uint8Array): void {
+    this.packets.push(Uint8Array.from(packet));
+    this.wake();
+  }
+  onChannelOpen(): void {
+    this.channelOpens++;
+    this.wake();
+  }
+  syncStatePublishedTracks(): PublishDataTrackResponse[] {
+    return [];
+  }
+  onResumed(): void {}
+  onRestarting(): void {}
+  onDisconnected(reason: string): void {
+    this.disconnects.push(reason);
+    this.wake();
+  }
+
+  async until<T>(find: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = find();
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
+
+/** The subclass hook: a Room whose data-track listener is a Recorder. */
+class RecordingRoom extends Room {
+  readonly recorder = new Recorder();
+  protected override createDataTrackListener(_room: Room): DataTrackHostListener {
+    return this.recorder;
+  }
+}
+
+/** A single-packet DTP frame (S and F set) for `handle`. */
+function packet(handle: number, sequence: number, payload: number[]): Uint8Array {
+  const p = new Uint8Array(12 + payload.length);
+  const v = new DataView(p.buffer);
+  p[0] = 0x18;
+  v.setUint16(2, handle);
+  v.setUint16(4, sequence);
+  v.setUint16(6, sequence);
+  v.setUint32(8, 90_000);
+  p.set(payload, 12);
+  return p;
+}
+
+describe('Room as DataTrackHost', () => {
+  let server: DevServer;
+  const rooms: Room[] = [];
+
+  beforeAll(async () => {
+    server = await DevServer.start({ port: 0 });
+  });
+  afterAll(async () => {
+    await Promise.all(rooms.map((r) => r.disconnect()));
+    await server.close();
+    // See room.e2e.test.ts: releases SFU-side native leftovers so the worker can exit.
+    releaseWebRtc();
+  });
+
+  it('routes join, participants, data-track responses and packets both ways', async () => {
+    const alice = new RecordingRoom();
+    rooms.push(alice);
+    const a = alice.recorder;
+    const host: DataTrackHost = alice;
+    expect(host.isConnected()).toBe(false);
+    expect(host.dataTrackChannel()).toBeNull();
+
+    await alice.connect(server.url, await server.token('alice', { room: 'dt' }));
+    expect(a.joins).toHaveLength(1);
+    expect(a.joins[0].participant?.identity).toBe('alice');
+    expect(host.localIdentity()).toBe('alice');
+    expect(host.isConnected()).toBe(true);
+    expect(host.isReconnecting()).toBe(false);
+    await a.until(() => a.channelOpens === 1, 'alice channel open');
+
+    // The attach hook, for composition instead of subclassing.
+    const b = new Recorder();
+    const bob = new Room();
+    rooms.push(bob);
+    bob.attachDataTrackListener(b);
+    await bob.connect(server.url, await server.token('bob', { room: 'dt' }));
+    await b.until(() => b.channelOpens === 1, 'bob channel open');
+    expect(b.infos.map((i) => i.identity)).toContain('alice');
+    await a.until(() => a.infos.find((i) => i.identity === 'bob'), 'alice told about bob');
+    // The local participant never reaches the listener as a remote.
+    expect(a.infos.some((i) => i.identity === 'alice')).toBe(false);
+    expect(b.infos.some((i) => i.identity === 'bob')).toBe(false);
+
+    // Publish: the response comes back through onSignalResponse.
+    host.sendSignal({ case: 'publishDataTrackRequest', value: new PublishDataTrackRequest({ pubHandle: 1, name: 'telemetry' }) });
+    const published = await a.until(
+      () => a.responses.find((m) => m.case === 'publishDataTrackResponse'),
+      'publish response',
+    );
+    const trackSid = published.case === 'publishDataTrackResponse' ? published.value.info!.sid : '';
+    expect(trackSid).toMatch(/^DTR_/);
+
+    // Errors arrive as request_response, also through onSignalResponse.
+    host.sendSignal({ case: 'publishDataTrackRequest', value: new PublishDataTrackRequest({ pubHandle: 1, name: 'again' }) });
+    const refused = await a.until(() => a.responses.find((m) => m.case === 'requestResponse'), 'request response');
+    expect(refused.case === 'requestResponse' && refused.value.reason).toBe(RequestResponse_Reason.DUPLICATE_HANDLE);
+
+    // Bob learns about the track from alice's info and subscribes.
+    await b.until(
+      () => b.infos.find((i) => i.identity === 'alice' && i.dataTracks.some((t) => t.sid === trackSid)),
+      'publication in alice info',
+    );
+    bob.sendSignal({
+      case: 'updateDataSubscription',
+      value: new UpdateDataSubscription({ updates: [new UpdateDataSubscription_Update({ trackSid, subscribe: true })] }),
+    });
+    const handles = await b.until(
+      () => b.responses.find((m) => m.case === 'dataTrackSubscriberHandles' && Object.keys(m.value.subHandles).length > 0),
+      'subscriber handles',
+    );
+    const subHandle = Number(
+      Object.entries(handles.case === 'dataTrackSubscriberHandles' ? handles.value.subHandles : {}).find(
+        ([, t]) => t.trackSid === trackSid,
+      )![0],
+    );
+
+    // Alice's packet reaches bob's listener with only the handle rewritten.
+    const channel = host.dataTrackChannel()!;
+    expect(channel.isOpen).toBe(true);
+    expect(channel.bufferedAmount).toBeGreaterThanOrEqual(0);
+    const payload = [1, 2, 3, 4, 5];
+    expect(channel.send(packet(1, 7, payload))).toBe(true);
+    const got = await b.until(() => b.packets[0], 'forwarded packet');
+    expect(Buffer.from(got).toString('hex')).toBe(Buffer.from(packet(subHandle, 7, payload)).toString('hex'));
+
+    // Bob leaving: alice's listener hears it; bob's listener is told the room ended.
+    await bob.disconnect();
+    await a.until(() => a.left.includes('bob'), 'bob left');
+    expect(b.disconnects).toEqual(['clientInitiated']);
+    expect(bob.dataTrackChannel()).toBeNull();
+    await expect(bob.waitUntilReady()).rejects.toMatchObject({ reason: 'notConnected' });
+  });
+
+  it('waitUntilReady resolves on connect, honours its AbortSignal, and rejects on disconnect', async () => {
+    const room = new RecordingRoom();
+    rooms.push(room);
+    const connecting = room.connect(server.url, await server.token('ready', { room: 'ready' }));
+    const ready = room.waitUntilReady();
+    const aborted = room.waitUntilReady(AbortSignal.abort());
+    await connecting;
+    await ready;
+    await expect(aborted).rejects.toMatchObject({ reason: 'cancelled' });
+    await room.disconnect();
+    expect(room.recorder.disconnects).toEqual(['clientInitiated']);
+  });
+});

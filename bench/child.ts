@@ -17,6 +17,8 @@ async function loadDriver(row: SetupParams['row']): Promise<RowDriver> {
       return (await import('./rows/ceiling')).ceiling;
     case 'ours':
       return (await import('./rows/ours')).ours;
+    case 'ours-e2ee':
+      return (await import('./rows/ours')).oursE2ee;
     case 'livekit-client':
       return (await import('./rows/peers')).livekitClient;
     case 'rust-ffi':

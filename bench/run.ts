@@ -57,7 +57,7 @@ const FULL: Plan = {
 function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string } {
   const mode = argv.includes('--full') ? 'full' : 'quick';
   const rowsArg = argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? argv[argv.indexOf('--rows') + 1];
-  const all: RowKind[] = ['ceiling', 'ours', 'livekit-client', 'rust-ffi'];
+  const all: RowKind[] = ['ceiling', 'ours', 'ours-e2ee', 'livekit-client', 'rust-ffi'];
   const rows = argv.includes('--rows') || rowsArg?.includes(',') || all.includes(rowsArg as RowKind)
     ? (rowsArg!.split(',') as RowKind[])
     : all;

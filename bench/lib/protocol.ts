@@ -2,7 +2,7 @@
 // publisher / subscriber child processes. Each role runs in its own process so that CPU time is
 // measured per role with process.cpuUsage().
 
-export type RowKind = 'ceiling' | 'ours' | 'livekit-client' | 'rust-ffi';
+export type RowKind = 'ceiling' | 'ours' | 'ours-e2ee' | 'livekit-client' | 'rust-ffi';
 export type Role = 'publisher' | 'subscriber';
 
 export interface SetupParams {

@@ -79,7 +79,7 @@ export function toRatios(results: CellResult[]): string {
     if (!by.has(key(r))) by.set(key(r), new Map());
     by.get(key(r))!.set(r.row, r);
   }
-  const lines = ['cell            thru ours/ceil  p99 ours/ceil  thru ours/lkc  thru ours/rust  cpu(pub+sub) ours/lkc  ours/rust'];
+  const lines = ['cell            thru ours/ceil  p99 ours/ceil  thru ours/lkc  thru ours/rust  cpu(pub+sub) ours/lkc  ours/rust  e2ee cost: cpu  p99'];
   for (const [k, m] of by) {
     const ours = m.get('ours');
     if (!ours) continue;
@@ -97,6 +97,8 @@ export function toRatios(results: CellResult[]): string {
         ratio('rust-ffi', actualMibps).padStart(15),
         ratio('livekit-client', cpu).padStart(22),
         ratio('rust-ffi', cpu).padStart(10),
+        (m.get('ours-e2ee') ? f(cpu(m.get('ours-e2ee')!) / cpu(ours), 2) + '×' : '-').padStart(16),
+        (m.get('ours-e2ee') ? f(m.get('ours-e2ee')!.latency.p99 / ours.latency.p99, 2) + '×' : '-').padStart(6),
       ].join(' '),
     );
   }
@@ -106,6 +108,7 @@ export function toRatios(results: CellResult[]): string {
 const ROW_COLORS: Record<RowKind, string> = {
   ceiling: '#9e9e9e',
   ours: '#1e88e5',
+  'ours-e2ee': '#43a047',
   'livekit-client': '#fb8c00',
   'rust-ffi': '#8e24aa',
 };

@@ -1,6 +1,6 @@
 // Our SDK: Room + publishDataTrack/tryPush on one side, subscribe/for-await on the other.
 
-import { DataTrackPushError, Room, RoomEvent, type RemoteDataTrack } from '../../lib';
+import { DataTrackPushError, KeyProvider, Room, RoomEvent, type RemoteDataTrack } from '../../lib';
 import type { PublisherEndpoint, RowDriver, SubscriberEndpoint } from './driver';
 
 function waitForTrack(room: Room, publisher: string, name: string): Promise<RemoteDataTrack> {
@@ -17,48 +17,61 @@ function waitForTrack(room: Room, publisher: string, name: string): Promise<Remo
   });
 }
 
-export const ours: RowDriver = {
-  async publisher(params): Promise<PublisherEndpoint> {
-    const room = new Room();
-    await room.connect(params.url!, params.tokens![0]);
-    const track = await room.localParticipant.publishDataTrack(params.trackName);
-    return {
-      push(payload) {
-        try {
-          track.tryPush({ payload });
-          return true;
-        } catch (err) {
-          if (err instanceof DataTrackPushError) return false;
-          throw err;
-        }
-      },
-      async close() {
-        await track.unpublish();
-        await room.disconnect();
-      },
-    };
-  },
+/** The `ours-e2ee` row: the same, with a shared passphrase key (AES-GCM per frame). */
+async function newRoom(encrypted: boolean): Promise<Room> {
+  if (!encrypted) return new Room();
+  const keyProvider = new KeyProvider();
+  await keyProvider.setSharedKey('bench-passphrase');
+  return new Room({ encryption: { keyProvider } });
+}
 
-  async subscribers(params, _ipc, onFrame): Promise<SubscriberEndpoint> {
-    const rooms: Room[] = [];
-    const readers: Promise<void>[] = [];
-    for (const [index, token] of params.tokens!.entries()) {
-      const room = new Room();
-      await room.connect(params.url!, token);
-      const track = await waitForTrack(room, params.publisherIdentity, params.trackName);
-      const stream = await track.subscribe({ bufferSize: 1024 });
-      readers.push(
-        (async () => {
-          for await (const frame of stream) onFrame(index, frame.payload);
-        })(),
-      );
-      rooms.push(room);
-    }
-    return {
-      async close() {
-        await Promise.all(rooms.map((r) => r.disconnect()));
-        await Promise.all(readers);
-      },
-    };
-  },
-};
+export const ours: RowDriver = oursRow(false);
+export const oursE2ee: RowDriver = oursRow(true);
+
+function oursRow(encrypted: boolean): RowDriver {
+  return {
+    async publisher(params): Promise<PublisherEndpoint> {
+      const room = await newRoom(encrypted);
+      await room.connect(params.url!, params.tokens![0]);
+      const track = await room.localParticipant.publishDataTrack(params.trackName);
+      return {
+        push(payload) {
+          try {
+            track.tryPush({ payload });
+            return true;
+          } catch (err) {
+            if (err instanceof DataTrackPushError) return false;
+            throw err;
+          }
+        },
+        async close() {
+          await track.unpublish();
+          await room.disconnect();
+        },
+      };
+    },
+
+    async subscribers(params, _ipc, onFrame): Promise<SubscriberEndpoint> {
+      const rooms: Room[] = [];
+      const readers: Promise<void>[] = [];
+      for (const [index, token] of params.tokens!.entries()) {
+        const room = await newRoom(encrypted);
+        await room.connect(params.url!, token);
+        const track = await waitForTrack(room, params.publisherIdentity, params.trackName);
+        const stream = await track.subscribe({ bufferSize: 1024 });
+        readers.push(
+          (async () => {
+            for await (const frame of stream) onFrame(index, frame.payload);
+          })(),
+        );
+        rooms.push(room);
+      }
+      return {
+        async close() {
+          await Promise.all(rooms.map((r) => r.disconnect()));
+          await Promise.all(readers);
+        },
+      };
+    },
+  };
+}

@@ -117,11 +117,6 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-export const sleep = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref?.();
-  });
-
 /** A one-shot latch. */
 export class Latch<T = void> {
   done = false;

@@ -118,6 +118,17 @@ export class Collector {
     return sent - got.size;
   }
 
+  /** Frames in (after, upTo] that never arrived: losses after delivery had resumed. */
+  lostBetween(after: number, upTo: number): number {
+    const got = new Set(this.seqs.filter((s) => s > after && s <= upTo));
+    return Math.max(0, upTo - after - got.size);
+  }
+
+  /** The first sequence number received above `seq` (call after receivedAfter(seq)). */
+  firstAfter(seq: number): number {
+    return Math.min(...this.seqs.filter((s) => s > seq));
+  }
+
   duplicates(): number {
     return this.seqs.length - new Set(this.seqs).size;
   }

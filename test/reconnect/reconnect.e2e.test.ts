@@ -185,6 +185,7 @@ describe('reconnects through the dev SFU', () => {
     await reconnected;
     const mark = f.pump.seq;
     await f.collector.receivedAfter(mark);
+    const resumedAt = f.collector.firstAfter(mark);
 
     expect(sub.localParticipant.sid).not.toBe(before);
     expect(sub.remoteParticipants.get('pub')).toBe(remoteParticipant);
@@ -193,9 +194,11 @@ describe('reconnects through the dev SFU', () => {
     await until(() => subOnPub.sid === sub.localParticipant.sid, 'the publisher to see the new subscriber SID');
     expect(pub.remoteParticipants.get('sub')).toBe(subOnPub);
     expect(pubSawLeave).toBe(0);
-    const { lost, sent } = await finish('4 subscriber full reconnect', f);
+    const { sent } = await finish('4 subscriber full reconnect', f);
     expect(f.collector.bad).toEqual([]);
-    expect(lost).toBeLessThan(sent / 2);
+    // What is lost during a rejoin depends on how long the new PC takes on this machine; once
+    // delivery has resumed, nothing more may go missing.
+    expect(f.collector.lostBetween(resumedAt, sent)).toBeLessThanOrEqual(1);
     expect(seen).toEqual({ local: [], remote: [], left: 0, joined: 0 });
   });
 

@@ -155,6 +155,7 @@ describe('reconnects through the dev SFU', () => {
     await until(() => f.local.sid !== before.track && f.remote.sid === f.local.sid, 'the subscriber to see the new track SID');
     const mark = f.pump.seq;
     await f.collector.receivedAfter(mark);
+    const resumedAt = f.collector.firstAfter(mark);
 
     expect(pub.localParticipant.sid).not.toBe(before.participant);
     expect(pub.localParticipant.sid).toMatch(/^PA_/);
@@ -164,9 +165,10 @@ describe('reconnects through the dev SFU', () => {
     expect(remoteParticipant.sid).toBe(pub.localParticipant.sid);
     expect(remoteParticipant.dataTracks.get('pub-full')).toBe(f.remote);
     expect(f.stream.ended).toBe(false);
-    const { lost, sent } = await finish('3 publisher full reconnect', f);
+    const { sent } = await finish('3 publisher full reconnect', f);
     expect(f.collector.bad).toEqual([]);
-    expect(lost).toBeLessThan(sent / 2);
+    // As in 4: the rejoin window's loss depends on the machine; after delivery resumed, none.
+    expect(f.collector.lostBetween(resumedAt, sent)).toBeLessThanOrEqual(1);
     expect(seen).toEqual({ local: [], remote: [], left: 0, joined: 0 });
   });
 

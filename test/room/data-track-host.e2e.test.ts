@@ -1,7 +1,6 @@
 // The Room's side of the data-track contract (lib/datatrack/host.ts), with a recording listener
 // in place of the data-track controller, against the dev SFU over real WebRTC.
 
-import { cleanup as releaseWebRtc } from 'node-datachannel';
 import {
   JoinResponse,
   ParticipantInfo,
@@ -115,8 +114,6 @@ describe('Room as DataTrackHost', () => {
   afterAll(async () => {
     await Promise.all(rooms.map((r) => r.disconnect()));
     await server.close();
-    // See room.e2e.test.ts: releases SFU-side native leftovers so the worker can exit.
-    releaseWebRtc();
   });
 
   it('routes join, participants, data-track responses and packets both ways', async () => {

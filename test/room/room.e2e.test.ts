@@ -1,7 +1,6 @@
 // Rooms against the embedded development SFU over real sockets and real WebRTC.
 
 import * as net from 'node:net';
-import { cleanup as releaseWebRtc } from 'node-datachannel';
 import { DevServer } from '../../lib/dev-server';
 import { ConnectionState } from '../../lib/room/connection-state';
 import { DisconnectReason } from '../../lib/room/disconnect-reason';
@@ -28,11 +27,6 @@ describe('Room against the dev SFU', () => {
   });
   afterAll(async () => {
     await server.close();
-    // Every client PC and channel is closed and reported closed by now (test/room/transport
-    // proves the transport alone lets the process exit). With two participants in one room some
-    // SFU-side native wrapper occasionally stays registered until a GC, holding the worker open;
-    // releasing libdatachannel here keeps jest from waiting on that. Safe: nothing is open.
-    releaseWebRtc();
     process.off('unhandledRejection', onUnhandled);
     expect(unhandled).toEqual([]);
   });

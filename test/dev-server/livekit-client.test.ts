@@ -1,6 +1,7 @@
 import { DevServer } from '../../lib/dev-server';
 import { TestClient } from './helpers/client';
-import { installLivekitClientGlobals } from './helpers/livekit-client-env';
+// The polyfill setup (and its stubs, each explained) is the interop suite's: one copy for both.
+import { installLivekitClientGlobals } from '../interop/drivers/livekit-client-peer';
 import { withTimeout } from './helpers/wait';
 
 // livekit-client runs in Node on node-datachannel's polyfill. What it needed (see the helper):

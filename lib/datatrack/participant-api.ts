@@ -54,7 +54,7 @@ const ownerOf = new WeakMap<DataTrackController, ParticipantOwner>();
 const EMPTY = new Map<string, never>() as ReadonlyMap<string, never>;
 
 /** Links a participant object to the data-track controller of its room (optional: found lazily). */
-export function bindParticipant(participant: LocalParticipant | RemoteParticipant, controller: DataTrackController): void {
+function bindParticipant(participant: LocalParticipant | RemoteParticipant, controller: DataTrackController): void {
   controllers.set(participant, controller);
 }
 

@@ -6,9 +6,9 @@ import { KeyProvider } from '../e2ee/key-provider';
 import { RoomEvent } from '../room/events';
 import type { LocalParticipant } from '../room/local-participant';
 import type { RemoteParticipant } from '../room/remote-participant';
-import type { DataTrackHost, DataTrackHostListener } from './host';
+import type { DataTrackHost } from './host';
 import { DataTrackController } from './controller';
-import { bindParticipant, registerRoomController } from './participant-api';
+import { registerRoomController } from './participant-api';
 import type { DataTrackSettings } from './types';
 
 /** The parts of a Room the integration needs (kept structural so room.ts can pass `this`). */
@@ -49,14 +49,4 @@ export function createDataTrackController(room: DataTrackRoom, options: DataTrac
   controller.on('localDataTrackPublished', (track) => room.emit(RoomEvent.LocalDataTrackPublished, track));
   controller.on('localDataTrackUnpublished', (track) => room.emit(RoomEvent.LocalDataTrackUnpublished, track));
   return controller;
-}
-
-/**
- * Optional, for the Room's participant registry when it creates a remote participant: binds it
- * eagerly (otherwise it is found on first use) and remembers it for events after it leaves.
- */
-export function bindRemoteParticipant(participant: RemoteParticipant, listener: DataTrackHostListener): void {
-  if (!(listener instanceof DataTrackController)) return;
-  bindParticipant(participant, listener);
-  lastSeen.get(listener)?.set(participant.identity, participant);
 }

@@ -72,19 +72,6 @@ interface ReadyWaiter {
   reject(err: Error): void;
 }
 
-const NOOP_LISTENER: DataTrackHostListener = {
-  onJoined() {},
-  onRemoteParticipantInfo() {},
-  onRemoteParticipantLeft() {},
-  onSignalResponse() {},
-  onDataTrackMessage() {},
-  onChannelOpen() {},
-  syncStatePublishedTracks: () => [],
-  onResumed() {},
-  onRestarting() {},
-  onDisconnected() {},
-};
-
 /**
  * A connection to one LiveKit room: signal session, the single publisher peer connection and
  * the participant list. Data tracks plug in through a DataTrackHostListener (see

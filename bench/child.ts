@@ -32,7 +32,9 @@ const ipc: ChildIpc = {
   onSignal: (index, handler) => signalHandlers.set(index, handler),
 };
 
-const loop = monitorEventLoopDelay({ resolution: 1 });
+// A 1 ms resolution costs ~13 ms of CPU per second in timer wake-ups alone, which swamped CPU per
+// frame at low rates; 10 ms still records each delay to the nanosecond.
+const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 let publisher: PublisherEndpoint | undefined;
 let subscriber: SubscriberEndpoint | undefined;
@@ -42,6 +44,7 @@ let cellStartNs = 0n;
 let received: number[] = [];
 let latencies: number[] = [];
 let cpuAtStart = process.cpuUsage();
+let startedAt = process.hrtime.bigint();
 
 function onFrame(index: number, payload: Uint8Array): void {
   const { sentNs, latencyMs } = readStamp(payload);
@@ -55,9 +58,20 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
   return (d.user + d.system) / 1000;
 }
 
+const msSince = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
+
+async function runIdle(durationS: number): Promise<void> {
+  loop.reset();
+  const t0 = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, durationS * 1000));
+  send({ type: 'ran', cellId: 'idle', attempted: 0, accepted: 0, cpuMs: cpuMsSince(cpu), elapsedMs: msSince(t0), loopP99Ms: loop.percentile(99) / 1e6, pushUs: NaN });
+}
+
 async function runPublisher(cell: Cell): Promise<void> {
   const template = payloadTemplate(cell.sizeBytes);
   loop.reset();
+  const t0 = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   let pushNs = 0n;
   const result = await pace(cell.freqHz, cell.durationS, (seq) => {
@@ -74,6 +88,7 @@ async function runPublisher(cell: Cell): Promise<void> {
     attempted: result.attempted,
     accepted: result.accepted - refused,
     cpuMs: cpuMsSince(cpu),
+    elapsedMs: msSince(t0),
     loopP99Ms: loop.percentile(99) / 1e6,
     pushUs: Number(pushNs) / 1e3 / Math.max(1, result.attempted),
   });
@@ -97,10 +112,14 @@ async function handle(msg: ToChild): Promise<void> {
       latencies = [];
       loop.reset();
       cpuAtStart = process.cpuUsage();
+      startedAt = process.hrtime.bigint();
       send({ type: 'ready' });
       return;
     case 'run':
       await runPublisher(msg.cell);
+      return;
+    case 'idle':
+      await runIdle(msg.durationS);
       return;
     case 'collect':
       send({
@@ -109,6 +128,7 @@ async function handle(msg: ToChild): Promise<void> {
         received,
         latencies,
         cpuMs: cpuMsSince(cpuAtStart),
+        elapsedMs: msSince(startedAt),
         loopP99Ms: loop.percentile(99) / 1e6,
       });
       return;

@@ -10,10 +10,15 @@ import { DevServer } from '../lib/dev-server';
 import { RoleProcess } from './lib/child-process';
 import type { Cell, RowKind } from './lib/protocol';
 import { BareRelay } from './lib/relay';
-import { deliveryRatio, toRatios, toTable, writeResults, type CellResult } from './lib/report';
+import { foldRepeats } from './lib/repeat';
+import { deliveryRatio, idleCpu, netCpuSPer1k, toIdleTable, toRatios, toTable, writeResults, type CellResult } from './lib/report';
 import { summarize } from './lib/stats';
 
 interface Plan {
+  /** Seconds of the idle measurement per row (connected, subscribed, no frames). */
+  idleS: number;
+  /** Runs of the whole matrix; each row gets a fresh session per run, rows interleaved. */
+  repeats: number;
   matrix: Array<{ sizeKb: number; freqHz: number }>;
   durationS: number;
   saturation: Array<{ sizeKb: number; rates: number[] }>;
@@ -27,6 +32,8 @@ const QUICK: Plan = {
     { sizeKb: 64, freqHz: 100 },
   ],
   durationS: 2,
+  idleS: 1,
+  repeats: 1,
   saturation: [],
   fanout: [],
   saturationS: 1,
@@ -46,6 +53,8 @@ function fullMatrix(): Plan['matrix'] {
 const FULL: Plan = {
   matrix: fullMatrix(),
   durationS: 5,
+  idleS: 5,
+  repeats: 3,
   saturation: [
     { sizeKb: 1, rates: [1000, 2000, 4000, 8000, 16000] },
     { sizeKb: 64, rates: [100, 200, 400, 800, 1600] },
@@ -54,13 +63,32 @@ const FULL: Plan = {
   saturationS: 2,
 };
 
+function argValue(argv: string[], name: string): string | undefined {
+  const eq = argv.find((a) => a.startsWith(`--${name}=`));
+  if (eq) return eq.slice(name.length + 3);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+}
+
+/** `--cells 16x10,1x100 [--duration 20] [--repeats 3]`: just these matrix cells, for profiling one of them. */
+function customPlan(cells: string, durationS: number, repeats: number): Plan {
+  const matrix = cells.split(',').map((c) => {
+    const [sizeKb, freqHz] = c.split('x').map(Number);
+    if (!(sizeKb > 0 && freqHz > 0)) throw new Error(`--cells: '${c}' is not SIZE_KIBxFREQ_HZ`);
+    return { sizeKb, freqHz };
+  });
+  return { matrix, durationS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1 };
+}
+
 function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string } {
-  const mode = argv.includes('--full') ? 'full' : 'quick';
-  const rowsArg = argv.find((a) => a.startsWith('--rows='))?.slice(7) ?? argv[argv.indexOf('--rows') + 1];
   const all: RowKind[] = ['ceiling', 'ours', 'ours-e2ee', 'livekit-client', 'rust-ffi'];
-  const rows = argv.includes('--rows') || rowsArg?.includes(',') || all.includes(rowsArg as RowKind)
-    ? (rowsArg!.split(',') as RowKind[])
-    : all;
+  const rowsArg = argValue(argv, 'rows');
+  const rows = rowsArg ? (rowsArg.split(',') as RowKind[]) : all;
+  const unknown = rows.filter((r) => !all.includes(r));
+  if (unknown.length) throw new Error(`--rows: unknown ${unknown.join(', ')} (rows: ${all.join(', ')})`);
+  const cells = argValue(argv, 'cells');
+  if (cells) return { plan: customPlan(cells, Number(argValue(argv, 'duration') ?? 5), Number(argValue(argv, 'repeats') ?? 1)), rows, mode: `cells ${cells}` };
+  const mode = argv.includes('--full') ? 'full' : 'quick';
   return { plan: mode === 'full' ? FULL : QUICK, rows, mode };
 }
 
@@ -130,9 +158,25 @@ class RowSession {
       latency: summarize(got.latencies),
       pubCpuSPer1k: ran.cpuMs / frames,
       subCpuSPer1k: got.cpuMs / Math.max(1, received),
+      pubCpuMs: ran.cpuMs,
+      subCpuMs: got.cpuMs,
+      pubElapsedMs: ran.elapsedMs,
+      subElapsedMs: got.elapsedMs,
       pubLoopP99Ms: ran.loopP99Ms,
       subLoopP99Ms: got.loopP99Ms,
       pushUs: ran.pushUs,
+    };
+  }
+
+  /** CPU of each role with the track published and subscribed but no frames: the row's fixed cost. */
+  async idle(durationS: number): Promise<CellResult> {
+    await this.sub.request({ type: 'start', cell: { id: 'idle', sizeBytes: 0, freqHz: 0, durationS }, startNs: process.hrtime.bigint().toString() }, 'ready');
+    const ran = await this.pub.request({ type: 'idle', durationS }, 'ran', (durationS + 60) * 1000);
+    const got = await this.sub.request({ type: 'collect', cellId: 'idle' }, 'collected');
+    return {
+      section: 'idle', row: this.row, sizeKb: 0, freqHz: 0, durationS, subscribers: this.subscribers, attempted: 0, sent: 0,
+      received: 0, latency: summarize([]), pubCpuSPer1k: NaN, subCpuSPer1k: NaN, pubCpuMs: ran.cpuMs, subCpuMs: got.cpuMs,
+      pubElapsedMs: ran.elapsedMs, subElapsedMs: got.elapsedMs, pubLoopP99Ms: ran.loopP99Ms, subLoopP99Ms: got.loopP99Ms, pushUs: NaN,
     };
   }
 
@@ -157,7 +201,7 @@ class RowSession {
 function failed(section: CellResult['section'], row: RowKind, sizeKb: number, freqHz: number, subscribers: number, err: unknown): CellResult {
   return {
     section, row, sizeKb, freqHz, durationS: 0, subscribers, attempted: 0, sent: 0, received: 0, latency: summarize([]),
-    pubCpuSPer1k: NaN, subCpuSPer1k: NaN, pubLoopP99Ms: NaN, subLoopP99Ms: NaN, pushUs: NaN,
+    pubCpuSPer1k: NaN, subCpuSPer1k: NaN, pubCpuMs: NaN, subCpuMs: NaN, pubElapsedMs: NaN, subElapsedMs: NaN, pubLoopP99Ms: NaN, subLoopP99Ms: NaN, pushUs: NaN,
     error: err instanceof Error ? err.message : String(err),
   };
 }
@@ -176,40 +220,50 @@ async function main(): Promise<void> {
   const results: CellResult[] = [];
   const started = Date.now();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}\n`);
+  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}; ${plan.repeats} run(s) of the matrix, medians reported\n`);
 
-  for (const row of rows) {
-    try {
-      await withRow(row, 1, async (s) => {
-        for (const { sizeKb, freqHz } of plan.matrix) {
-          const r = await s.run('matrix', sizeKb, freqHz, plan.durationS).catch((e) => failed('matrix', row, sizeKb, freqHz, 1, e));
-          results.push(r);
-          console.log(toTable([r]).split('\n')[1]);
-        }
-        for (const { sizeKb, rates } of plan.saturation) {
-          for (const rate of rates) {
-            const r = await s.run('saturation', sizeKb, rate, plan.saturationS).catch((e) => failed('saturation', row, sizeKb, rate, 1, e));
-            results.push(r);
-            if (r.error || deliveryRatio(r) < 0.99) break;
+  const runs: CellResult[] = [];
+  for (let rep = 0; rep < plan.repeats; rep++) {
+    for (const row of rows) {
+      try {
+        await withRow(row, 1, async (s) => {
+          const idle = await s.idle(plan.idleS).catch((e) => failed('idle', row, 0, 0, 1, e));
+          runs.push(idle);
+          const idleRates = idleCpu([idle], row);
+          for (const { sizeKb, freqHz } of plan.matrix) {
+            const r = await s.run('matrix', sizeKb, freqHz, plan.durationS).catch((e) => failed('matrix', row, sizeKb, freqHz, 1, e));
+            r.netCpuSPer1k = netCpuSPer1k(r, idleRates);
+            runs.push(r);
+            console.log(`run ${rep + 1}/${plan.repeats} ` + toTable([r]).split('\n')[1]);
           }
-        }
-      });
-    } catch (err) {
-      results.push(failed('matrix', row, 0, 0, 1, err));
-      console.log(`${row}: ${(err as Error).message}`);
+          if (rep > 0) return; // the saturation search runs once
+          for (const { sizeKb, rates } of plan.saturation) {
+            for (const rate of rates) {
+              const r = await s.run('saturation', sizeKb, rate, plan.saturationS).catch((e) => failed('saturation', row, sizeKb, rate, 1, e));
+              runs.push(r);
+              if (r.error || deliveryRatio(r) < 0.99) break;
+            }
+          }
+        });
+      } catch (err) {
+        runs.push(failed('matrix', row, 0, 0, 1, err));
+        console.log(`${row}: ${(err as Error).message}`);
+      }
     }
   }
   for (const n of plan.fanout) {
     for (const row of rows.filter((r) => r === 'ours' || r === 'ceiling')) {
       try {
-        results.push(await withRow(row, n, (s) => s.run('fanout', 1, 100, plan.durationS)));
+        runs.push(await withRow(row, n, (s) => s.run('fanout', 1, 100, plan.durationS)));
       } catch (err) {
-        results.push(failed('fanout', row, 1, 100, n, err));
+        runs.push(failed('fanout', row, 1, 100, n, err));
       }
     }
   }
 
+  results.push(...foldRepeats(runs));
   const title = `livekit-datatrack-node bench (${mode}), ${machine}`;
+  console.log('\n== idle CPU (published and subscribed, no frames) ==\n' + toIdleTable(results));
   console.log('\n== matrix ==\n' + toTable(results.filter((r) => r.section === 'matrix')));
   if (plan.saturation.length) {
     console.log('\n== saturation (highest rate with delivery >= 99 %) ==');
@@ -224,8 +278,9 @@ async function main(): Promise<void> {
   if (plan.fanout.length) console.log('\n== fan-out (1 KiB @ 100 Hz) ==\n' + toTable(results.filter((r) => r.section === 'fanout')));
   console.log('\n== ratios ==\n' + toRatios(results));
   const dir = path.join(__dirname, 'results');
-  writeResults(dir, results, title);
-  console.log(`\nwrote ${path.relative(process.cwd(), dir)}/latest.csv and latest.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  const base = mode === 'full' ? 'latest' : mode === 'quick' ? 'quick' : 'cells';
+  writeResults(dir, base, results, title, runs);
+  console.log(`\nwrote ${path.relative(process.cwd(), dir)}/${base}.csv and ${base}.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main().catch((err) => {

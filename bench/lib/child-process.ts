@@ -12,7 +12,8 @@ export class RoleProcess {
 
   constructor(readonly label: string) {
     this.proc = fork(path.join(__dirname, '..', 'child.ts'), [], {
-      execArgv: ['--import', 'tsx'],
+      // BENCH_NODE_ARGS='--trace-gc' (or --cpu-prof, ...) reaches the role processes, for profiling.
+      execArgv: ['--import', 'tsx', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     this.proc.on('message', (msg: ToParent) => {

@@ -26,6 +26,8 @@ export type ToChild =
   | { type: 'setup'; params: SetupParams }
   | { type: 'signal'; index: number; data: RelaySignal }
   | { type: 'run'; cell: Cell }
+  /** Publisher only: stay connected and push nothing for `durationS`, to measure idle CPU. */
+  | { type: 'idle'; durationS: number }
   | { type: 'start'; cell: Cell; startNs: string }
   | { type: 'collect'; cellId: string }
   | { type: 'close' };
@@ -33,13 +35,23 @@ export type ToChild =
 export type ToParent =
   | { type: 'ready' }
   | { type: 'signal'; index: number; data: RelaySignal }
-  | { type: 'ran'; cellId: string; attempted: number; accepted: number; cpuMs: number; loopP99Ms: number; pushUs: number }
+  | {
+      type: 'ran';
+      cellId: string;
+      attempted: number;
+      accepted: number;
+      cpuMs: number;
+      elapsedMs: number;
+      loopP99Ms: number;
+      pushUs: number;
+    }
   | {
       type: 'collected';
       cellId: string;
       received: number[];
       latencies: number[];
       cpuMs: number;
+      elapsedMs: number;
       loopP99Ms: number;
     }
   | { type: 'error'; message: string }

@@ -6,7 +6,8 @@ import type { RowKind } from './protocol';
 import type { LatencySummary } from './stats';
 
 export interface CellResult {
-  section: 'matrix' | 'saturation' | 'fanout';
+  /** `idle`: connected and subscribed, no frames; its CPU figures are per second, not per frame. */
+  section: 'matrix' | 'saturation' | 'fanout' | 'idle';
   row: RowKind;
   sizeKb: number;
   freqHz: number;
@@ -19,9 +20,19 @@ export interface CellResult {
   latency: LatencySummary;
   pubCpuSPer1k: number;
   subCpuSPer1k: number;
+  /** Raw CPU and wall time of each role's measurement window, for subtracting the idle cost. */
+  pubCpuMs: number;
+  subCpuMs: number;
+  pubElapsedMs: number;
+  subElapsedMs: number;
   pubLoopP99Ms: number;
   subLoopP99Ms: number;
   pushUs: number;
+  /** CPU s per 1,000 frames (pub + sub) net of the row's idle cost, measured in the same session. */
+  netCpuSPer1k?: number;
+  /** How many runs were folded into this result, and the spread of their p99s. */
+  repeats?: number;
+  p99RangeMs?: [number, number];
   error?: string;
 }
 
@@ -35,20 +46,47 @@ const COLUMNS = [
   'section', 'row', 'size_kb', 'freq_hz', 'duration_s', 'subscribers', 'attempted', 'sent', 'received', 'delivery_ratio',
   'avg_latency_ms', 'min_latency_ms', 'max_latency_ms', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms',
   'expected_mibps', 'actual_mibps', 'pub_cpu_s_per_1k_frames', 'sub_cpu_s_per_1k_frames',
-  'pub_event_loop_p99_ms', 'sub_event_loop_p99_ms', 'push_us', 'error',
+  'pub_event_loop_p99_ms', 'sub_event_loop_p99_ms', 'push_us', 'net_cpu_s_per_1k_frames', 'pub_idle_cpu_ms_per_s',
+  'sub_idle_cpu_ms_per_s', 'repeats', 'p99_min_ms', 'p99_max_ms', 'error',
 ];
 
 const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '');
 
+/** CPU ms per second of each role while connected and subscribed with no frames flowing. */
+export interface IdleCpu {
+  pubMsPerS: number;
+  subMsPerS: number;
+}
+
+export function idleCpu(results: CellResult[], row: RowKind): IdleCpu | undefined {
+  const r = results.find((x) => x.section === 'idle' && x.row === row && !x.error);
+  return r && { pubMsPerS: r.pubCpuMs / (r.pubElapsedMs / 1000), subMsPerS: r.subCpuMs / (r.subElapsedMs / 1000) };
+}
+
+/**
+ * CPU seconds per 1,000 frames (publisher + subscriber) with the row's idle cost taken out: what
+ * the frames themselves cost. At 10 Hz the idle cost (timers, SCTP, the SDK's keep-alives) is most
+ * of the raw figure, so raw comparisons there measure idle overhead more than per-frame work.
+ */
+export function netCpuSPer1k(r: CellResult, idle: IdleCpu | undefined): number {
+  if (!idle) return NaN;
+  const pub = Math.max(0, r.pubCpuMs - (idle.pubMsPerS * r.pubElapsedMs) / 1000) / Math.max(1, r.sent);
+  const sub = Math.max(0, r.subCpuMs - (idle.subMsPerS * r.subElapsedMs) / 1000) / Math.max(1, r.received);
+  return pub + sub;
+}
+
 export function toCsv(results: CellResult[]): string {
   const lines = [COLUMNS.join(',')];
   for (const r of results) {
+    const idle = idleCpu(results, r.row);
     lines.push(
       [
         r.section, r.row, r.sizeKb, r.freqHz, r.durationS, r.subscribers, r.attempted, r.sent, r.received, f(deliveryRatio(r), 4),
         f(r.latency.avg, 3), f(r.latency.min, 3), f(r.latency.max, 3), f(r.latency.p50, 3), f(r.latency.p95, 3),
         f(r.latency.p99, 3), f(expectedMibps(r), 3), f(actualMibps(r), 3), f(r.pubCpuSPer1k, 4), f(r.subCpuSPer1k, 4),
-        f(r.pubLoopP99Ms), f(r.subLoopP99Ms), f(r.pushUs, 2), r.error ? JSON.stringify(r.error) : '',
+        f(r.pubLoopP99Ms), f(r.subLoopP99Ms), f(r.pushUs, 2), f(r.netCpuSPer1k ?? NaN, 4),
+        f(idle?.pubMsPerS ?? NaN), f(idle?.subMsPerS ?? NaN), r.repeats ?? 1, f(r.p99RangeMs?.[0] ?? NaN, 3),
+        f(r.p99RangeMs?.[1] ?? NaN, 3), r.error ? JSON.stringify(r.error) : '',
       ].join(','),
     );
   }
@@ -60,11 +98,12 @@ function pad(cells: string[], widths: number[]): string {
 }
 
 export function toTable(results: CellResult[]): string {
-  const header = ['row', 'KiB', 'Hz', 'subs', 'offered', 'sent', 'recv', 'deliv%', 'MiB/s', 'p50ms', 'p95ms', 'p99ms', 'pubCPU/1k', 'subCPU/1k', 'push us'];
+  const header = ['row', 'KiB', 'Hz', 'subs', 'offered', 'sent', 'recv', 'deliv%', 'MiB/s', 'p50ms', 'p95ms', 'p99ms', 'p99 range', 'pubCPU/1k', 'subCPU/1k', 'net/1k', 'push us'];
   const rows = results.map((r) => [
     r.row, String(r.sizeKb), String(r.freqHz), String(r.subscribers), String(r.attempted), String(r.sent), String(r.received),
     f(100 * deliveryRatio(r), 1), f(actualMibps(r), 2), f(r.latency.p50), f(r.latency.p95), f(r.latency.p99),
-    f(r.pubCpuSPer1k, 3), f(r.subCpuSPer1k, 3), f(r.pushUs, 1) + (r.error ? '  ERROR ' + r.error.split('\n')[0] : ''),
+    r.p99RangeMs ? `${r.p99RangeMs[0].toFixed(1)}-${r.p99RangeMs[1].toFixed(1)}` : '',
+    f(r.pubCpuSPer1k, 3), f(r.subCpuSPer1k, 3), f(r.netCpuSPer1k ?? NaN, 3), f(r.pushUs, 1) + (r.error ? '  ERROR ' + r.error.split('\n')[0] : ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join('\n');
@@ -79,7 +118,10 @@ export function toRatios(results: CellResult[]): string {
     if (!by.has(key(r))) by.set(key(r), new Map());
     by.get(key(r))!.set(r.row, r);
   }
-  const lines = ['cell            thru ours/ceil  p99 ours/ceil  thru ours/lkc  thru ours/rust  cpu(pub+sub) ours/lkc  ours/rust  e2ee cost: cpu  p99'];
+  const lines = [
+    'cell            thru ours/ceil  p99 ours/ceil  thru ours/lkc  thru ours/rust  cpu(pub+sub) ours/lkc  ours/rust  net cpu ours/lkc  ours/rust  e2ee cost: cpu  p99',
+  ];
+  const net = (r: CellResult) => r.netCpuSPer1k ?? NaN;
   for (const [k, m] of by) {
     const ours = m.get('ours');
     if (!ours) continue;
@@ -97,6 +139,8 @@ export function toRatios(results: CellResult[]): string {
         ratio('rust-ffi', actualMibps).padStart(15),
         ratio('livekit-client', cpu).padStart(22),
         ratio('rust-ffi', cpu).padStart(10),
+        ratio('livekit-client', net).padStart(17),
+        ratio('rust-ffi', net).padStart(10),
         (m.get('ours-e2ee') ? f(cpu(m.get('ours-e2ee')!) / cpu(ours), 2) + '×' : '-').padStart(16),
         (m.get('ours-e2ee') ? f(m.get('ours-e2ee')!.latency.p99 / ours.latency.p99, 2) + '×' : '-').padStart(6),
       ].join(' '),
@@ -155,9 +199,20 @@ export function toSvg(results: CellResult[], title: string): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }
 
-export function writeResults(dir: string, results: CellResult[], title: string): void {
+/** Idle CPU per role, one line per row. */
+export function toIdleTable(results: CellResult[]): string {
+  const lines = ['row              pub CPU ms/s  sub CPU ms/s'];
+  for (const r of results.filter((x) => x.section === 'idle')) {
+    const idle = idleCpu(results, r.row);
+    lines.push(`${r.row.padEnd(15)} ${f(idle?.pubMsPerS ?? NaN).padStart(13)} ${f(idle?.subMsPerS ?? NaN).padStart(13)}${r.error ? '  ERROR ' + r.error : ''}`);
+  }
+  return lines.join('\n');
+}
+
+/** `base` is `latest` for `--full`, so that a quick or single-cell run never replaces the README's figures. */
+export function writeResults(dir: string, base: string, results: CellResult[], title: string, runs: CellResult[]): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ title, results }, null, 1));
-  fs.writeFileSync(path.join(dir, 'latest.csv'), toCsv(results));
-  fs.writeFileSync(path.join(dir, 'latest.svg'), toSvg(results, title));
+  fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify({ title, results, runs }, null, 1));
+  fs.writeFileSync(path.join(dir, `${base}.csv`), toCsv(results));
+  fs.writeFileSync(path.join(dir, `${base}.svg`), toSvg(results, title));
 }

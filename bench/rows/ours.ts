@@ -19,10 +19,12 @@ function waitForTrack(room: Room, publisher: string, name: string): Promise<Remo
 
 /** The `ours-e2ee` row: the same, with a shared passphrase key (AES-GCM per frame). */
 async function newRoom(encrypted: boolean): Promise<Room> {
-  if (!encrypted) return new Room();
+  // BENCH_DATA_TRACKS='{"highWaterMark":65536}': try other sender settings without editing code.
+  const dataTracks = process.env.BENCH_DATA_TRACKS ? JSON.parse(process.env.BENCH_DATA_TRACKS) : undefined;
+  if (!encrypted) return new Room({ dataTracks });
   const keyProvider = new KeyProvider();
   await keyProvider.setSharedKey('bench-passphrase');
-  return new Room({ encryption: { keyProvider } });
+  return new Room({ encryption: { keyProvider }, dataTracks });
 }
 
 export const ours: RowDriver = oursRow(false);

@@ -12,7 +12,10 @@ import type {
 
 /** The `_data_track` data channel towards the SFU, as the transport exposes it. */
 export interface DataTrackChannel {
-  /** Sends one binary message (one DTP packet). Returns false if the channel is not open. */
+  /**
+   * Sends one binary message (one DTP packet). Returns false if the channel is not open. Must copy
+   * the bytes before returning: the sender writes the next batch into the same buffer.
+   */
   send(packet: Uint8Array): boolean;
   /** Bytes queued in the SCTP send buffer. */
   readonly bufferedAmount: number;

@@ -16,6 +16,13 @@ export interface FrameSenderOptions {
 export class FrameSender {
   private readonly registered = new WeakSet<DataTrackChannel>();
   private flushing = false;
+  /**
+   * Batches are serialized into this one buffer (channels copy on send) rather than into a fresh
+   * ArrayBuffer each. With few JS objects allocated per frame, V8 collected those only in major
+   * GCs: at 256 KiB @ 100 Hz the publisher ran 18-19 Mark-Compacts per 10 s, 10-11 with this.
+   * Sized for a high-water mark's worth of batch plus one frame; a larger batch gets its own.
+   */
+  private scratch: Buffer | null = null;
   /** Packets the channel refused (closed mid-batch); only for diagnostics. */
   packetsRefused = 0;
 
@@ -38,11 +45,12 @@ export class FrameSender {
     if (!this.registered.has(ch)) this.register(ch);
     const high = this.options.highWaterMark;
     const manager = this.manager();
+    this.scratch ??= Buffer.allocUnsafeSlow(Math.min(2 * high + 64 * 1024, 4 * 1024 * 1024));
     this.flushing = true;
     try {
       let buffered = ch.bufferedAmount;
       while (buffered < high) {
-        const batch = manager.pollTransmit(high - buffered);
+        const batch = manager.pollTransmit(high - buffered, this.scratch);
         if (batch === null) return;
         if (!this.sendBatch(ch, batch)) return;
         buffered = ch.bufferedAmount;

@@ -249,7 +249,7 @@ export class DataTrackRouter {
 
   /**
    * One message from a publisher's `_data_track`. Per subscriber: one bufferedAmount read, the
-   * congestion verdict, one re-serialized copy (the only allocation), one write.
+   * congestion verdict, one re-serialization into a reused buffer, one write (which copies it).
    */
   forward(p: Participant, packet: Buffer): void {
     const stats = this.room.stats;

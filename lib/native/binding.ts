@@ -181,9 +181,11 @@ export interface NativeLocalManager {
   /**
    * Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
    * packets are out (always at least one frame if any is queued). null when nothing is queued.
-   * Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer.
+   * Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer: `scratch`'s, if it
+   * is given, can hold the batch and sits 4-byte aligned (the batch then lives only until the
+   * caller reuses `scratch`), otherwise a fresh one.
    */
-  pollTransmit(maxBytes: number): TransmitBatch | null;
+  pollTransmit(maxBytes: number, scratch?: Uint8Array | null): TransmitBatch | null;
   /** Frames waiting in all queues. */
   queuedFrames(): number;
   stats(handle: number): LocalTrackStats | null;
@@ -273,6 +275,11 @@ export interface NativeBinding {
    * (reserved bits cleared, extension block re-emitted canonically). Throws codec errors.
    */
   forwardPacket(packet: Uint8Array, newHandle: number): Buffer;
+  /**
+   * forwardPacket written into `out` (which must not overlap `packet`); returns the length.
+   * InvalidArgument if `out` is too small.
+   */
+  forwardPacketInto(packet: Uint8Array, newHandle: number, out: Uint8Array): number;
   /** handle 1..65535; mtu defaults to 16000. */
   Packetizer: new (handle: number, mtu?: number) => NativePacketizer;
   /** maxPartialFrames defaults to 1 and is clamped to 1..256. */

@@ -46,6 +46,10 @@ describe('codec functions', () => {
   invalid('forwardPacket handle 0', () => b.forwardPacket(b.encodePacket(header, payload), 0));
   invalid('forwardPacket handle as string', () => any.forwardPacket(b.encodePacket(header, payload), '7'));
   invalid('forwardPacket packet as array', () => any.forwardPacket([24, 0, 0, 1], 7));
+  const packet = b.encodePacket(header, payload);
+  invalid('forwardPacketInto an out buffer too small', () => b.forwardPacketInto(packet, 7, Buffer.alloc(packet.length - 1)));
+  invalid('forwardPacketInto out as array', () => any.forwardPacketInto(packet, 7, []));
+  invalid('forwardPacketInto out overlapping the packet', () => b.forwardPacketInto(packet, 7, packet));
 
   test('any ArrayBuffer view or ArrayBuffer is accepted as bytes', () => {
     const bytes = b.encodePacket(header, payload);
@@ -96,6 +100,7 @@ describe('classes', () => {
   invalid('pushFrame payload as string', () => (local as any).pushFrame(handle, 'x', null, null, false));
   invalid('pushFrame dropOldest as string', () => (local as any).pushFrame(handle, payload, null, null, 'yes'));
   invalid('pollTransmit(-1)', () => local.pollTransmit(-1));
+  invalid('pollTransmit(0, scratch: not a Uint8Array)', () => local.pollTransmit(0, new Uint16Array(64) as unknown as Uint8Array));
   invalid('stats(70000)', () => local.stats(70000));
 
   const remote = new b.RemoteManager();

@@ -110,6 +110,36 @@ test('the caller may reuse its payload buffer right after pushFrame', () => {
   expect(b.decodePacket(packets(m.pollTransmit(0)!)[0]).payload.toString('hex')).toBe('070707');
 });
 
+test('pollTransmit into a scratch buffer: same packets, no fresh ArrayBuffer; a scratch that cannot hold the batch is ignored', () => {
+  const frames = [Buffer.alloc(2500, 1), Buffer.alloc(40_000, 2), Buffer.alloc(10, 3)];
+  const viaFresh = new b.LocalManager();
+  const viaScratch = new b.LocalManager();
+  const h1 = published(viaFresh, 's');
+  const h2 = published(viaScratch, 's');
+  for (const f of frames) {
+    viaFresh.pushFrame(h1, f, 5n, null, false);
+    viaScratch.pushFrame(h2, f, 5n, null, false);
+  }
+  const scratch = Buffer.allocUnsafeSlow(8 * 1024);
+  const wire = (batch: TransmitBatch) => packets(batch).map((p) => b.decodePacket(p).payload.toString('hex'));
+
+  // Frame 0 fits the scratch; frame 1 (40 kB) does not, so it gets its own ArrayBuffer.
+  const small = viaScratch.pollTransmit(0, scratch)!;
+  expect(small.data.buffer).toBe(scratch.buffer);
+  expect(small.ends.buffer).toBe(scratch.buffer);
+  expect(wire(small)).toEqual(wire(viaFresh.pollTransmit(0)!));
+  const large = viaScratch.pollTransmit(0, scratch)!;
+  expect(large.data.buffer).not.toBe(scratch.buffer);
+  expect(wire(large)).toEqual(wire(viaFresh.pollTransmit(0)!));
+
+  // The ends are read as a Uint32Array, so a scratch view that is not 4-byte aligned is ignored.
+  const misaligned = scratch.subarray(1);
+  const last = viaScratch.pollTransmit(0, misaligned)!;
+  expect(last.data.buffer).not.toBe(scratch.buffer);
+  expect(wire(last)).toEqual(wire(viaFresh.pollTransmit(0)!));
+  expect(viaScratch.pollTransmit(0, scratch)).toBeNull();
+});
+
 test('pollTransmit: whole frames, round-robin, at least one frame, extensions on every packet', () => {
   const m = new b.LocalManager({ mtu: 1000 });
   const a = published(m, 'a');

@@ -137,21 +137,43 @@ impl JsLocalManager {
         env.u32(result as u32)
     }
 
-    /// `pollTransmit(maxBytes): {data, ends, frames} | null` — one Buffer for the whole batch,
-    /// packets serialized straight into it.
+    /// `pollTransmit(maxBytes, scratch?): {data, ends, frames} | null` — one buffer for the whole
+    /// batch, packets serialized straight into it. With a `scratch` Uint8Array that can hold the
+    /// batch, the batch is written into it (and is valid until the caller reuses it); otherwise a
+    /// fresh ArrayBuffer. A sender that copies each packet into the transport synchronously passes
+    /// the same scratch every time and allocates nothing per batch: at tens of MiB/s, a fresh
+    /// ArrayBuffer per batch is garbage only a major GC collects once the JS heap is quiet.
     fn poll_transmit(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
         let max_bytes = env.to_usize(args.get(0), "maxBytes")?;
+        let use_scratch = !args.is_nullish(1)?;
+        if use_scratch {
+            // Type-check before planning, so a bad argument leaves the queues untouched.
+            env.uint8_array_raw(args.get(1), "scratch")?;
+        }
         let Some(batch) = self.manager.plan_transmit(max_bytes, Instant::now()) else {
             return env.null();
         };
         let shapes = Shapes::get(env)?;
-        // Packets, then (4-byte aligned) their end offsets, in one ArrayBuffer.
+        // Packets, then (4-byte aligned) their end offsets, in one buffer.
         let ends_at = batch.bytes.div_ceil(4) * 4;
-        let mut out = shapes.out.alloc(env, ends_at + 4 * batch.packets)?;
+        let total = ends_at + 4 * batch.packets;
+        // SAFETY: no JS runs between borrowing the scratch bytes and the `shapes.batch` call below,
+        // which comes after the last write.
+        let scratch = if use_scratch { unsafe { env.uint8_array_mut(args.get(1), "scratch")? } } else { None };
+        let mut fresh;
+        let (ab, offset, target): (Value, usize, &mut [u8]) = match scratch {
+            // The ends are read as a Uint32Array, so they must sit 4-byte aligned in the ArrayBuffer.
+            Some((ab, offset, bytes)) if bytes.len() >= total && offset % 4 == 0 => (ab, offset, &mut bytes[..total]),
+            _ => {
+                fresh = shapes.out.alloc(env, total)?;
+                let [ab, _, _] = Shapes::parts(env, &fresh)?;
+                (ab, fresh.offset, fresh.bytes_mut())
+            }
+        };
         let mut ends = std::mem::take(&mut self.ends);
         ends.clear();
         ends.resize(batch.packets, 0);
-        let (data, rest) = out.bytes_mut().split_at_mut(batch.bytes);
+        let (data, rest) = target.split_at_mut(batch.bytes);
         let ok = self.manager.write_transmit(data, &mut ends);
         for (dst, end) in rest[ends_at - batch.bytes..].chunks_exact_mut(4).zip(&ends) {
             dst.copy_from_slice(&end.to_ne_bytes());
@@ -160,12 +182,11 @@ impl JsLocalManager {
         if !ok {
             return Err(JsError::new("InvalidState", "transmit batch size mismatch"));
         }
-        let [ab, off, _] = Shapes::parts(env, &out)?;
         let args = [
             ab,
-            off,
+            env.count(offset as u64)?,
             env.count(batch.bytes as u64)?,
-            env.count((out.offset + ends_at) as u64)?,
+            env.count((offset + ends_at) as u64)?,
             env.count(batch.packets as u64)?,
             env.count(batch.frames as u64)?,
         ];

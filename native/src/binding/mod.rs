@@ -32,6 +32,7 @@ fn init(env: Env, exports: Value) -> JsResult<()> {
     env.set(exports, c"encodePacket", define_function(env, c"encodePacket", codec::encode_packet)?)?;
     env.set(exports, c"decodePacket", define_function(env, c"decodePacket", codec::decode_packet)?)?;
     env.set(exports, c"forwardPacket", define_function(env, c"forwardPacket", codec::forward_packet)?)?;
+    env.set(exports, c"forwardPacketInto", define_function(env, c"forwardPacketInto", codec::forward_packet_into)?)?;
     env.set(exports, c"__panicForTest", define_function(env, c"__panicForTest", panic_for_test)?)?;
     env.set(exports, c"Packetizer", define_class::<packetizer::JsPacketizer>(env)?)?;
     env.set(exports, c"Depacketizer", define_class::<depacketizer::JsDepacketizer>(env)?)?;

@@ -150,6 +150,34 @@ impl Env {
         Ok(std::slice::from_raw_parts(data as *const u8, byte_len))
     }
 
+    /// A Uint8Array's backing ArrayBuffer, byte offset, data pointer and length, without borrowing
+    /// the bytes. InvalidArgument for anything but a Uint8Array.
+    pub fn uint8_array_raw(self, v: Value, what: &str) -> JsResult<(Value, usize, *mut u8, usize)> {
+        let mut ty = 0;
+        let mut len = 0usize;
+        let mut data: *mut c_void = ptr::null_mut();
+        let mut ab = ptr::null_mut();
+        let mut offset = 0usize;
+        let status = unsafe { napi_get_typedarray_info(self.raw(), v.raw(), &mut ty, &mut len, &mut data, &mut ab, &mut offset) };
+        if status != napi_ok || ty != napi_uint8_array {
+            return Err(JsError::invalid_argument(format!("{what} must be a Buffer or Uint8Array")));
+        }
+        Ok((Value::from_raw(ab), offset, data as *mut u8, if data.is_null() { 0 } else { len }))
+    }
+
+    /// As `uint8_array_raw`, with the bytes borrowed for writing (None if empty).
+    ///
+    /// # Safety
+    /// As for `bytes`: no JS code may run while the slice is alive, and no other slice over the
+    /// same bytes may be alive.
+    pub unsafe fn uint8_array_mut<'a>(self, v: Value, what: &str) -> JsResult<Option<(Value, usize, &'a mut [u8])>> {
+        let (ab, offset, data, len) = self.uint8_array_raw(v, what)?;
+        if len == 0 {
+            return Ok(None);
+        }
+        Ok(Some((ab, offset, std::slice::from_raw_parts_mut(data, len))))
+    }
+
     /// Copies exactly N bytes out of a Buffer/TypedArray (InvalidArgument if the length differs).
     pub fn to_byte_array<const N: usize>(self, v: Value, what: &str) -> JsResult<[u8; N]> {
         // SAFETY: the slice is copied before any other JS interaction.

@@ -1,6 +1,6 @@
 // Resume and full reconnect of either side, through the development SFU over real sockets.
 
-import { DevServer } from '../../lib/dev-server';
+import { devServerSuite } from '../room/helpers/dev-server-suite';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import { ConnectionState } from '../../lib/room/connection-state';
@@ -10,33 +10,16 @@ import { Collector, connectRoom, finish, flowingTrack, nextEvent, remoteTrack, u
 
 jest.setTimeout(60_000);
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
 describe('reconnects through the dev SFU', () => {
-  let server: DevServer;
-  const rooms: Room[] = [];
+  const suite = devServerSuite();
   let roomSeq = 0;
-
-  beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    server = await DevServer.start({ port: 0 });
-  });
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.disconnect()));
-  });
-  afterAll(async () => {
-    await server.close();
-    process.off('unhandledRejection', onUnhandled);
-    expect(unhandled).toEqual([]);
-  });
 
   async function pair(): Promise<{ pub: Room; sub: Room; roomName: string }> {
     const roomName = `rc${roomSeq++}`;
-    const pub = await connectRoom(server, 'pub', roomName);
-    rooms.push(pub);
-    const sub = await connectRoom(server, 'sub', roomName);
-    rooms.push(sub);
+    const pub = await connectRoom(suite.server, 'pub', roomName);
+    suite.rooms.push(pub);
+    const sub = await connectRoom(suite.server, 'sub', roomName);
+    suite.rooms.push(sub);
     await warmPath(pub, sub);
     return { pub, sub, roomName };
   }
@@ -66,7 +49,7 @@ describe('reconnects through the dev SFU', () => {
 
     const reconnecting = nextEvent(pub, RoomEvent.Reconnecting);
     const reconnected = nextEvent(pub, RoomEvent.Reconnected);
-    expect(server.testHooks.dropSignal('pub', roomName)).toBe(true);
+    expect(suite.server.testHooks.dropSignal('pub', roomName)).toBe(true);
     await reconnecting;
     await reconnected;
     const mark = f.pump.seq;
@@ -129,7 +112,7 @@ describe('reconnects through the dev SFU', () => {
     const seen = watchUnpublish(pub, sub);
     const sid = f.local.sid;
     const reconnected = nextEvent(pub, RoomEvent.Reconnected, 20_000);
-    expect(server.testHooks.closePeerConnection('pub', roomName)).toBe(true);
+    expect(suite.server.testHooks.closePeerConnection('pub', roomName)).toBe(true);
     await reconnected;
     const mark = f.pump.seq;
     await f.collector.receivedAfter(mark);

@@ -1,7 +1,7 @@
 // Rooms against the embedded development SFU over real sockets and real WebRTC.
 
 import * as net from 'node:net';
-import { DevServer } from '../../lib/dev-server';
+import { devServerSuite } from './helpers/dev-server-suite';
 import { ConnectionState } from '../../lib/room/connection-state';
 import { DisconnectReason } from '../../lib/room/disconnect-reason';
 import { RoomErrorReason } from '../../lib/room/errors';
@@ -11,35 +11,18 @@ import { Room } from '../../lib/room/room';
 import { ConnectError, ConnectErrorReason } from '../../lib/signal/errors';
 import { rejectionOf, waitForRoomEvent, waitUntil } from './helpers/wait';
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
-
 describe('Room against the dev SFU', () => {
-  let server: DevServer;
-  const rooms: Room[] = [];
-
-  beforeAll(async () => {
-    process.on('unhandledRejection', onUnhandled);
-    server = await DevServer.start({ port: 0 });
-  });
-  afterEach(async () => {
-    await Promise.all(rooms.splice(0).map((r) => r.disconnect()));
-  });
-  afterAll(async () => {
-    await server.close();
-    process.off('unhandledRejection', onUnhandled);
-    expect(unhandled).toEqual([]);
-  });
+  const suite = devServerSuite();
 
   function newRoom(): Room {
     const room = new Room({ connectTimeoutMs: 10_000 });
-    rooms.push(room);
+    suite.rooms.push(room);
     return room;
   }
 
   async function join(identity: string, roomName = 'e2e'): Promise<Room> {
     const room = newRoom();
-    await room.connect(server.url, await server.token(identity, { room: roomName }));
+    await room.connect(suite.server.url, await suite.server.token(identity, { room: roomName }));
     return room;
   }
 
@@ -51,7 +34,7 @@ describe('Room against the dev SFU', () => {
     room.on(RoomEvent.Connected, () => connectedEvents++);
     expect(room.connectionState).toBe(ConnectionState.Disconnected);
 
-    await room.connect(server.url, await server.token('alice', { room: 'basic', name: 'Alice', metadata: 'm' }));
+    await room.connect(suite.server.url, await suite.server.token('alice', { room: 'basic', name: 'Alice', metadata: 'm' }));
 
     expect(states).toEqual([ConnectionState.Connecting, ConnectionState.Connected]);
     expect(connectedEvents).toBe(1);
@@ -136,7 +119,7 @@ describe('Room against the dev SFU', () => {
     const room = await join('again', 'again');
     const firstSid = room.localParticipant.sid;
     await room.disconnect();
-    await room.connect(server.url, await server.token('again', { room: 'again' }));
+    await room.connect(suite.server.url, await suite.server.token('again', { room: 'again' }));
     expect(room.connectionState).toBe(ConnectionState.Connected);
     expect(room.localParticipant.sid).toMatch(/^PA_/);
     expect(room.localParticipant.sid).not.toBe(firstSid);
@@ -144,7 +127,7 @@ describe('Room against the dev SFU', () => {
 
   it('rejects connect() while already connected', async () => {
     const room = await join('busy', 'busy');
-    const err = await rejectionOf(room.connect(server.url, await server.token('busy', { room: 'busy' })));
+    const err = await rejectionOf(room.connect(suite.server.url, await suite.server.token('busy', { room: 'busy' })));
     expect(err).toMatchObject({ reason: RoomErrorReason.InvalidState });
     expect(room.connectionState).toBe(ConnectionState.Connected);
   });
@@ -153,21 +136,21 @@ describe('Room against the dev SFU', () => {
     const room = newRoom();
     const states: ConnectionState[] = [];
     room.on(RoomEvent.ConnectionStateChanged, (s) => states.push(s));
-    const good = await server.token('mallory', { room: 'auth' });
+    const good = await suite.server.token('mallory', { room: 'auth' });
     const [header, payload] = good.split('.');
     const forged = `${header}.${payload}.${Buffer.alloc(32, 7).toString('base64url')}`;
 
-    const err = await rejectionOf(room.connect(server.url, forged));
+    const err = await rejectionOf(room.connect(suite.server.url, forged));
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).reason).toBe(ConnectErrorReason.Unauthorized);
     expect((err as ConnectError).httpStatus).toBe(401);
     expect((err as ConnectError).message.length).toBeGreaterThan(0);
     expect(states).toEqual([ConnectionState.Connecting, ConnectionState.Disconnected]);
 
-    const expired = await rejectionOf(room.connect(server.url, await server.token('mallory', { room: 'auth', ttl: -120 })));
+    const expired = await rejectionOf(room.connect(suite.server.url, await suite.server.token('mallory', { room: 'auth', ttl: -120 })));
     expect(expired).toMatchObject({ reason: ConnectErrorReason.Unauthorized, httpStatus: 401 });
 
-    await room.connect(server.url, good);
+    await room.connect(suite.server.url, good);
     expect(room.connectionState).toBe(ConnectionState.Connected);
   });
 
@@ -175,16 +158,16 @@ describe('Room against the dev SFU', () => {
     const port = await freePort();
     const room = newRoom();
     const started = Date.now();
-    const err = await rejectionOf(room.connect(`ws://127.0.0.1:${port}`, await server.token('x')));
+    const err = await rejectionOf(room.connect(`ws://127.0.0.1:${port}`, await suite.server.token('x')));
     expect(err).toMatchObject({ reason: ConnectErrorReason.ServerUnreachable });
     expect(Date.now() - started).toBeLessThan(2000);
     expect(room.connectionState).toBe(ConnectionState.Disconnected);
   });
 
   it('an AbortSignal cancels connect, before or while it runs', async () => {
-    const token = await server.token('abort', { room: 'abort' });
+    const token = await suite.server.token('abort', { room: 'abort' });
     const room = newRoom();
-    const pre = await rejectionOf(room.connect(server.url, token, { signal: AbortSignal.abort() }));
+    const pre = await rejectionOf(room.connect(suite.server.url, token, { signal: AbortSignal.abort() }));
     expect(pre).toMatchObject({ reason: ConnectErrorReason.Cancelled });
     expect(room.connectionState).toBe(ConnectionState.Disconnected);
 
@@ -192,7 +175,7 @@ describe('Room against the dev SFU', () => {
     room.once(RoomEvent.ConnectionStateChanged, (s) => {
       if (s === ConnectionState.Connecting) controller.abort(new Error('changed my mind'));
     });
-    const during = await rejectionOf(room.connect(server.url, token, { signal: controller.signal }));
+    const during = await rejectionOf(room.connect(suite.server.url, token, { signal: controller.signal }));
     expect(during).toBeInstanceOf(ConnectError);
     expect((during as ConnectError).reason).toBe(ConnectErrorReason.Cancelled);
     expect((during as ConnectError).message).toContain('changed my mind');
@@ -200,14 +183,14 @@ describe('Room against the dev SFU', () => {
 
     // Late abort after success does nothing.
     const late = new AbortController();
-    await room.connect(server.url, token, { signal: late.signal });
+    await room.connect(suite.server.url, token, { signal: late.signal });
     late.abort();
     expect(room.connectionState).toBe(ConnectionState.Connected);
   });
 
   it('disconnect() during connect cancels it', async () => {
     const room = newRoom();
-    const connecting = room.connect(server.url, await server.token('hasty', { room: 'hasty' }));
+    const connecting = room.connect(suite.server.url, await suite.server.token('hasty', { room: 'hasty' }));
     await room.disconnect();
     expect(await rejectionOf(connecting)).toMatchObject({ reason: ConnectErrorReason.Cancelled });
     expect(room.connectionState).toBe(ConnectionState.Disconnected);
@@ -221,7 +204,7 @@ describe('Room against the dev SFU', () => {
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
     try {
       const room = new Room({ connectTimeoutMs: 300 });
-      rooms.push(room);
+      suite.rooms.push(room);
       const port = (silent.address() as net.AddressInfo).port;
       const err = await rejectionOf(room.connect(`ws://127.0.0.1:${port}`, 'x.y.z'));
       expect(err).toMatchObject({ reason: ConnectErrorReason.Timeout });

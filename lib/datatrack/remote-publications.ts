@@ -176,7 +176,6 @@ export class RemotePublications implements RemoteTrackOwner {
       t._setSid(newSid);
       const p = protoBySid.get(newSid);
       if (p) this.infos.set(t, p);
-      t._staleHandle = 0;
       if (t._sub !== 'none') {
         // The old subscription went with the old SID; ask again under the new one.
         t._sub = 'pending';
@@ -241,7 +240,10 @@ export class RemotePublications implements RemoteTrackOwner {
       } catch (err) {
         throw new DataTrackSubscribeError('unpublished', `data track '${track.name}' is not known any more`, { cause: err });
       }
-      track._sub = 'pending';
+      // livekit-server may fold an unsubscribe and the next subscribe into one and keep the
+      // subscription and its handle, sending nothing; so the SFU's last map, if it still has a
+      // handle for this track, is the subscription (a later map that drops it is followed).
+      track._sub = this.manager().subscriberHandle(track._trackId) === 0 ? 'pending' : 'active';
       this.subscribed.add(track);
       this.sendSubscription(track, true);
     }
@@ -267,6 +269,7 @@ export class RemotePublications implements RemoteTrackOwner {
       stream._end('cancelled');
       this.maybeUnsubscribe(track);
     });
+    if (track._sub === 'active') this.resolvePending(track);
     return entry.wait.promise;
   }
 
@@ -295,7 +298,7 @@ export class RemotePublications implements RemoteTrackOwner {
     for (const track of this.subscribed) {
       if (track._sub !== 'pending') continue;
       const handle = manager.subscriberHandle(track._trackId);
-      if (handle === 0 || handle === track._staleHandle) continue;
+      if (handle === 0) continue;
       track._sub = 'active';
       this.resolvePending(track);
     }
@@ -367,8 +370,6 @@ export class RemotePublications implements RemoteTrackOwner {
     }
     for (const t of this.subscribed) {
       t._sub = 'pending';
-      // A new session numbers handles afresh; any value may come back legitimately.
-      t._staleHandle = 0;
     }
   }
 
@@ -423,7 +424,6 @@ export class RemotePublications implements RemoteTrackOwner {
     this.subscribed.delete(track);
     this.pendingSubs.delete(track);
     try {
-      track._staleHandle = this.manager().subscriberHandle(track._trackId);
       this.manager().unsubscribe(track._trackId);
     } catch {
       /* already gone with its publication */

@@ -34,11 +34,6 @@ export class RemoteDataTrack {
   _streams: DataTrackStream[] = [];
   /** @internal */
   _maxPartialFrames = 1;
-  /**
-   * @internal The handle of the subscription we last ended. The SFU gives every subscription a
-   * new handle, so seeing this one again means a snapshot from before our unsubscribe.
-   */
-  _staleHandle = 0;
   /** @internal Counters kept on this side of the addon. */
   _framesDelivered = 0;
   /** @internal */

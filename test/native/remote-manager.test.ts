@@ -80,7 +80,8 @@ test('subscriber handle snapshots replace the map; handles may precede the publi
 
   m.setSubscriberHandles([[8, 'TR_late']]);
   m.unsubscribe(id);
-  expect(m.subscriberHandle(id)).toBe(0);
+  // Unrouted at once; the handle stays the SFU's until its next map.
+  expect(m.subscriberHandle(id)).toBe(8);
   expect(m.handlePacket(pkt(8, 'single', 0, 0, [1]))).toBeNull();
   expect(m.stats().unknownHandle).toBe(4);
 });

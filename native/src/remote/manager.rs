@@ -124,15 +124,13 @@ impl RemoteManager {
         Ok(())
     }
 
-    /// Drops the pipeline and the handles pointing at the track. No-op when not subscribed.
+    /// Drops the pipeline; packets under the track's handle are unrouted from now on. No-op when
+    /// not subscribed. The handle map stays the SFU's word: livekit-server may fold an
+    /// unsubscribe and the next subscribe into one and keep the handle without a new map.
     pub fn unsubscribe(&mut self, track_id: u32) {
         let Some(track) = self.tracks.get_mut(&track_id) else { return };
         if track.pipeline.take().is_none() {
             return;
-        }
-        if let Some(p) = self.publications.get(track_id) {
-            let sid = p.desc.sid.as_str();
-            self.handles.retain(|_, s| s != sid);
         }
         self.rebuild_routes();
     }
@@ -274,8 +272,14 @@ mod tests {
         let s = m.track_stats(a).unwrap();
         assert_eq!((s.frames_received, s.packets_received, s.bytes_received), (2, 2, 26));
         m.unsubscribe(a);
-        assert_eq!(m.subscriber_handle(a), 0);
+        // unrouted at once, but the handle is the SFU's until its next map says otherwise
         assert!(m.handle_packet(&packet(8, FrameMarker::Single, 0, 0, &[1])).is_none());
+        assert_eq!(m.subscriber_handle(a), 8);
+        // a resubscribe before that map routes under the same handle again
+        m.subscribe(a, 1).unwrap();
+        assert!(m.handle_packet(&packet(8, FrameMarker::Single, 0, 0, &[1])).is_some());
+        m.set_subscriber_handles([]);
+        assert_eq!(m.subscriber_handle(a), 0);
     }
 
     #[test]

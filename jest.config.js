@@ -8,5 +8,6 @@ module.exports = {
   },
   // WebRTC tests are CPU-bound on a 2-core machine; two workers keep them from starving each other.
   maxWorkers: 2,
+  globalSetup: '<rootDir>/test/servers/global-setup.ts',
   testTimeout: 30000,
 };

@@ -1,8 +1,8 @@
 // End-to-end harness: real Rooms over real WebRTC through the development SFU. Every wait is
 // bounded; nothing sleeps to synchronize.
 
-import { DevServer } from '../../lib/dev-server';
 import type { TokenGrants } from '../../lib/dev-server';
+import { startTestServer, type ServerKind, type StartOptions, type TestServer } from '../servers/test-server';
 import { Room, RoomEvent } from '../../lib/room';
 import { createDataTrackController } from '../../lib/datatrack/room-integration';
 import '../../lib/datatrack/participant-api';
@@ -28,11 +28,13 @@ function roomHasDataTracks(): boolean {
 }
 
 export class E2E {
-  server!: DevServer;
+  server!: TestServer;
   private readonly rooms = new Set<Room>();
 
-  async start(options?: Parameters<typeof DevServer.start>[0]): Promise<void> {
-    this.server = await DevServer.start(options);
+  constructor(readonly kind: ServerKind = 'dev-sfu') {}
+
+  async start(options?: StartOptions): Promise<void> {
+    this.server = await startTestServer(this.kind, options);
   }
 
   async connect(identity: string, options: TestRoomOptions = {}): Promise<Room> {

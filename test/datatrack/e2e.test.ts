@@ -1,4 +1,4 @@
-// Data tracks end to end: Rooms over real WebRTC through the development SFU (no mocks).
+// Data tracks end to end: Rooms over real WebRTC through the development SFU and livekit-server (no mocks).
 
 import * as crypto from 'node:crypto';
 import { RoomEvent } from '../../lib/room';
@@ -7,10 +7,13 @@ import { DataTrackPublishError, DataTrackPushError } from '../../lib/datatrack/e
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import { E2E, WAIT_MS, once, read, readUpTo, remoteTrack, until, pushUntilReceived, warmPath } from './e2e-helpers';
+import { serverKinds } from '../servers/test-server';
 
 jest.setTimeout(60_000);
 
-const env = new E2E();
+// Not re-indented on purpose in this commit (a wrapper only), so concurrent edits merge line by line.
+describe.each(serverKinds())('data tracks end to end [%s]', (kind) => {
+const env = new E2E(kind);
 beforeAll(() => env.start());
 afterEach(() => env.disconnectAll());
 afterAll(() => env.stop());
@@ -282,9 +285,9 @@ test('256 tracks publish in under 5 s and each carries a 196,608-byte frame', as
 test('concurrent pushes across tracks: no misrouting, duplicates or corruption', async () => {
   // This checks routing under interleaved pushes, not congestion policy: a 2 MiB burst is over the
   // SFU's rate-based drop threshold (as it would be on livekit-server), so this server keeps only
-  // its buffered-bytes cap.
-  const burst = new E2E();
-  await burst.start({ port: 0, dataTrackTargetLatencyMs: 0 });
+  // its buffered-bytes cap, and livekit-server gets a latency target no burst here reaches.
+  const burst = new E2E(kind);
+  await burst.start({ dev: { dataTrackTargetLatencyMs: 0 }, livekitConfig: { rtc: { datachannel_data_track_target_latency: '10s' } } });
   try {
     await concurrentPushes(burst);
   } finally {
@@ -375,3 +378,4 @@ async function retry<T>(fn: () => Promise<T>): Promise<T> {
     }
   }
 }
+});

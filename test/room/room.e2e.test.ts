@@ -1,7 +1,8 @@
-// Rooms against the embedded development SFU over real sockets and real WebRTC.
+// Rooms over real sockets and real WebRTC, against the development SFU and livekit-server.
 
 import * as net from 'node:net';
-import { devServerSuite } from './helpers/dev-server-suite';
+import { describeEachServer } from '../servers/server-suite';
+import { freeTcpPort } from '../../scripts/livekit-server/ports';
 import { ConnectionState } from '../../lib/room/connection-state';
 import { DisconnectReason } from '../../lib/room/disconnect-reason';
 import { RoomErrorReason } from '../../lib/room/errors';
@@ -11,8 +12,7 @@ import { Room } from '../../lib/room/room';
 import { ConnectError, ConnectErrorReason } from '../../lib/signal/errors';
 import { rejectionOf, waitForRoomEvent, waitUntil } from './helpers/wait';
 
-describe('Room against the dev SFU', () => {
-  const suite = devServerSuite();
+describeEachServer('Room', (suite) => {
 
   function newRoom(): Room {
     const room = new Room({ connectTimeoutMs: 10_000 });
@@ -39,7 +39,7 @@ describe('Room against the dev SFU', () => {
     expect(states).toEqual([ConnectionState.Connecting, ConnectionState.Connected]);
     expect(connectedEvents).toBe(1);
     expect(room.connectionState).toBe(ConnectionState.Connected);
-    expect(room.name).toBe('basic');
+    expect(room.name).toBe(suite.server.roomName('basic'));
     expect(room.sid).toMatch(/^RM_/);
     expect(room.localParticipant.identity).toBe('alice');
     expect(room.localParticipant.sid).toMatch(/^PA_/);
@@ -155,7 +155,7 @@ describe('Room against the dev SFU', () => {
   });
 
   it('a closed port fails fast with serverUnreachable', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const room = newRoom();
     const started = Date.now();
     const err = await rejectionOf(room.connect(`ws://127.0.0.1:${port}`, await suite.server.token('x')));
@@ -223,14 +223,3 @@ describe('Room against the dev SFU', () => {
     expect(second.connectionState).toBe(ConnectionState.Connected);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}

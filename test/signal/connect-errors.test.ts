@@ -12,6 +12,7 @@ import { ConnectError, ConnectErrorReason } from '../../lib/signal/errors';
 import { buildJoinRequest, decodeJoinRequest } from '../../lib/signal/join-request';
 import { SignalClient, type SignalClientHandler } from '../../lib/signal/signal-client';
 import { FakeEndpoint } from './helpers/fake-endpoint';
+import { freeTcpPort } from '../../scripts/livekit-server/ports';
 
 const TOKEN = 'header.payload.signature';
 const silent: SignalClientHandler = { onMessage() {}, onLost() {} };
@@ -102,7 +103,7 @@ describe('SignalClient connect errors', () => {
   });
 
   it('fails fast with serverUnreachable on a closed port', async () => {
-    const port = await freePort();
+    const port = await freeTcpPort();
     const started = Date.now();
     const err = await connectError(new SignalClient(silent).connect(`ws://127.0.0.1:${port}`, TOKEN, joinRequest()));
     expect(err.reason).toBe(ConnectErrorReason.ServerUnreachable);
@@ -173,17 +174,6 @@ describe('SignalClient connect errors', () => {
     expect(err.message).toContain('1011');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -146,7 +146,8 @@ export class Room {
     const everyone = [p, ...this.visibleTo(p)].map((o) => o.toInfo());
     p.send({ case: 'update', value: new ParticipantUpdate({ participants: everyone }) });
     p.send({ case: 'roomUpdate', value: new RoomUpdate({ room: this.toInfo() }) });
-    if (request.publisherOffer) this.handleOffer(p, request.publisherOffer);
+    // As livekit-server (v1.13.5): an offer inside a resume request is ignored; a client that
+    // needs a new connection sends a signal `offer` after the ReconnectResponse.
     return p;
   }
 

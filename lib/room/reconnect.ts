@@ -16,17 +16,19 @@ const DEFAULT_RESUME_ATTEMPTS = 3;
 export interface ReconnectRequest {
   /** Why the connection is being re-established; also the Disconnected reason if the room gives up. */
   reason: DisconnectReason;
-  /** A full reconnect is required (the server said so, or the session cannot be resumed). */
+  /**
+   * A full reconnect is required: the server said so, or the peer connection is gone (a new
+   * connection cannot join a resumed session: libdatachannel restarts ICE only on a new
+   * connection, with a new DTLS identity, which livekit-server's existing transport rejects).
+   */
   full?: boolean;
-  /** The peer connection is gone: a resume must bring a new one (ICE restart). */
-  newTransport?: boolean;
   /** What happened, for logs and for the give-up error. */
   error?: Error;
 }
 
 export interface ReconnectHooks {
   /** One resume of the current session; rejects if it did not work. */
-  resume(signal: AbortSignal, timeoutMs: number, newTransport: boolean, request: ReconnectRequest): Promise<void>;
+  resume(signal: AbortSignal, timeoutMs: number, request: ReconnectRequest): Promise<void>;
   /** One full reconnect (new session, new participant SID); rejects if it did not work. */
   restart(signal: AbortSignal, timeoutMs: number): Promise<void>;
   /** The episode starts: the room goes `reconnecting`. */
@@ -41,7 +43,6 @@ interface Episode {
   readonly startedAt: number;
   reason: DisconnectReason;
   full: boolean;
-  newTransport: boolean;
   lastError: Error | undefined;
   /** Aborts the running attempt (a new loss) or the backoff wait. */
   attempt: AbortController;
@@ -65,7 +66,7 @@ export class Reconnector {
 
   /**
    * The connection broke. Starts an episode, or folds the request into the running one (a loss
-   * during an attempt aborts it, and the next attempt honours `full` / `newTransport`).
+   * during an attempt aborts it, and the next attempt honours `full`).
    * Returns false if the policy allows no attempt at all: the caller then disconnects.
    */
   request(req: ReconnectRequest): boolean {
@@ -73,7 +74,6 @@ export class Reconnector {
     if (ep) {
       debug('reconnect request during an episode: %s%s', req.reason, req.full ? ' (full)' : '');
       ep.full ||= req.full ?? false;
-      ep.newTransport ||= req.newTransport ?? false;
       ep.lastError = req.error ?? ep.lastError;
       ep.attempt.abort(req.error ?? new Error('connection lost again'));
       return true;
@@ -83,7 +83,6 @@ export class Reconnector {
       startedAt: Date.now(),
       reason: req.reason,
       full: req.full ?? false,
-      newTransport: req.newTransport ?? false,
       lastError: req.error,
       attempt: new AbortController(),
       end: new AbortController(),
@@ -122,7 +121,7 @@ export class Reconnector {
       const signal = ep.attempt.signal;
       debug('attempt %d: %s', attempt + 1, resume ? 'resume' : 'full reconnect');
       try {
-        if (resume) await this.hooks.resume(signal, timeoutMs, ep.newTransport, { reason: ep.reason });
+        if (resume) await this.hooks.resume(signal, timeoutMs, { reason: ep.reason });
         else await this.hooks.restart(signal, timeoutMs);
       } catch (err) {
         if (ep.stopped) return;
@@ -135,6 +134,7 @@ export class Reconnector {
           this.hooks.gaveUp(ep.reason, error);
           return;
         }
+        if (error instanceof ResumeImpossibleError) ep.full = true;
         const leave = leaveOf(error);
         if (leave) {
           if (leave.action === LeaveRequest_Action.DISCONNECT) {
@@ -187,3 +187,6 @@ function sleep(ms: number, end: AbortSignal): Promise<void> {
     end.addEventListener('abort', done, { once: true });
   });
 }
+
+/** A resume cannot bring the session back (its peer connection is gone): go straight to a full reconnect. */
+export class ResumeImpossibleError extends Error {}

@@ -43,7 +43,7 @@ import {
   type RoomOptions,
 } from './options';
 import { ParticipantRegistry } from './participant-registry';
-import { Reconnector, type ReconnectRequest } from './reconnect';
+import { Reconnector, ResumeImpossibleError, type ReconnectRequest } from './reconnect';
 import { resolveReconnectPolicy } from './reconnect-policy';
 import { SIMULATE_SCENARIOS, type SimulateScenario } from './simulate';
 import type { RemoteParticipant } from './remote-participant';
@@ -98,7 +98,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
     super();
     this.options = { ...options };
     this.reconnector = new Reconnector(resolveReconnectPolicy(options.reconnectPolicy), {
-      resume: (signal, timeoutMs, newTransport, request) => this.resumeSession(signal, timeoutMs, newTransport, request),
+      resume: (signal, timeoutMs, request) => this.resumeSession(signal, timeoutMs, request),
       restart: (signal, timeoutMs) => this.restartSession(signal, timeoutMs),
       started: () => {
         this.setState(ConnectionState.Reconnecting);
@@ -379,28 +379,24 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
    * answers it with a new connection, as libdatachannel cannot restart ICE in place). Requests
    * made meanwhile wait in the signal client's queue until the resume is done.
    */
-  private async resumeSession(abort: AbortSignal, timeoutMs: number, newTransport: boolean, request: ReconnectRequest): Promise<void> {
+  private async resumeSession(abort: AbortSignal, timeoutMs: number, request: ReconnectRequest): Promise<void> {
     const session = this.session;
     if (!session || !session.joined) throw new ConnectError(ConnectErrorReason.Cancelled, 'no session to resume');
     const listener = this.dataTrackListener();
     const deadline = Date.now() + timeoutMs;
-    let transport = session.transport;
-    let offer: { sdp: string; id: number } | undefined;
-    if (newTransport || !transport || transport.connectionState !== 'connected') {
-      transport?.close();
-      transport = this.newTransport(session, listener);
-      offer = await raceAbort(transport.createOffer(), abort);
+    const transport = session.transport;
+    if (!transport || transport.connectionState !== 'connected') {
+      throw new ResumeImpossibleError(`the peer connection is ${transport?.connectionState ?? 'gone'}: a resume cannot bring it back`);
     }
     const joinRequest = buildJoinRequest({
       clientInfo: buildClientInfo(),
       autoSubscribeDataTrack: this.options.autoSubscribeDataTrack,
-      publisherOffer: offer,
       resume: {
         participantSid: this.localParticipant.sid,
-        reason: offer ? ReconnectReason.RR_PUBLISHER_FAILED : ReconnectReason.RR_SIGNAL_DISCONNECTED,
+        reason: ReconnectReason.RR_SIGNAL_DISCONNECTED,
       },
     });
-    debug('resuming %s (%s)%s', this.localParticipant.sid, request.reason, offer ? ' with a new peer connection' : '');
+    debug('resuming %s (%s)', this.localParticipant.sid, request.reason);
     const first = await session.signal.connect(session.url, session.token, joinRequest, {
       signal: abort,
       timeoutMs: Math.max(1, deadline - Date.now()),
@@ -415,10 +411,6 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
       value: new SyncState({ publishDataTracks: listener.syncStatePublishedTracks() }),
     });
     session.signal.release();
-    if (offer) {
-      await transport.waitConnected(abort, Math.max(1, deadline - Date.now()));
-      await raceAbort(transport.waitDataTrackChannel(Math.max(1, deadline - Date.now())), abort);
-    }
     if (abort.aborted) throw abort.reason;
     session.signal.setResumed();
     listener.onResumed();
@@ -480,7 +472,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
         return;
       case 'transport-failure':
         session.transport?.close();
-        this.onSessionLost(session, DisconnectReason.TransportFailure, simulated('peer connection failure'), true, { newTransport: true });
+        this.onSessionLost(session, DisconnectReason.TransportFailure, simulated('peer connection failure'), true, { full: true });
         return;
       case 'server-leave':
         leave(LeaveRequest_Action.DISCONNECT, ProtoDisconnectReason.SERVER_SHUTDOWN);
@@ -559,7 +551,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
           DisconnectReason.TransportFailure,
           new ConnectError(ConnectErrorReason.ServerUnreachable, `peer connection ${state}`),
           true,
-          { newTransport: true },
+          { full: true },
         );
       },
     };
@@ -577,7 +569,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
             DisconnectReason.TransportFailure,
             new ConnectError(ConnectErrorReason.Protocol, `the server's answer was rejected: ${String(err)}`, { cause: err }),
             true,
-            { newTransport: true },
+            { full: true },
           );
         }
         return;

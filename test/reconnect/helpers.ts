@@ -1,8 +1,8 @@
-// Reconnect tests: real Rooms through the development SFU. Frames carry "<track>#<seq>" so every
+// Reconnect tests: real Rooms through the development SFU and livekit-server. Frames carry "<track>#<seq>" so every
 // received frame can be checked for integrity and routing; waits are bounded, nothing sleeps.
 
 import '../../lib/datatrack/participant-api';
-import type { DevServer } from '../../lib/dev-server';
+import type { TestServer } from '../servers/test-server';
 import type { DataTrackStream } from '../../lib/datatrack/frame-stream';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
@@ -12,7 +12,10 @@ import { Room } from '../../lib/room/room';
 
 export const WAIT_MS = 15_000;
 
-export async function connectRoom(server: DevServer, identity: string, room: string, options: RoomOptions = {}): Promise<Room> {
+/** Where a room connects: a server, or a proxy in front of one with the server's tokens. */
+export type Endpoint = Pick<TestServer, 'url' | 'token'>;
+
+export async function connectRoom(server: Endpoint, identity: string, room: string, options: RoomOptions = {}): Promise<Room> {
   const r = new Room({ connectTimeoutMs: 10_000, ...options });
   await r.connect(server.url, await server.token(identity, { room }));
   return r;
@@ -172,41 +175,4 @@ export async function finish(label: string, f: Awaited<ReturnType<typeof flowing
       `bad ${f.collector.bad.length}, duplicates ${f.collector.duplicates()}, push errors ${f.pump.threw}`,
   );
   return { lost, sent };
-}
-
-/** A TCP relay in front of the SFU's signal port, to make the signal server vanish abruptly. */
-export class TcpRelay {
-  private readonly sockets = new Set<import('node:net').Socket>();
-  private server!: import('node:net').Server;
-  port = 0;
-
-  static async start(targetPort: number): Promise<TcpRelay> {
-    const net = await import('node:net');
-    const relay = new TcpRelay();
-    relay.server = net.createServer((client) => {
-      const upstream = net.connect(targetPort, '127.0.0.1');
-      for (const s of [client, upstream]) {
-        relay.sockets.add(s);
-        s.on('close', () => relay.sockets.delete(s));
-        s.on('error', () => {});
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => relay.server.listen(0, '127.0.0.1', resolve));
-    relay.port = (relay.server.address() as import('node:net').AddressInfo).port;
-    return relay;
-  }
-
-  get url(): string {
-    return `ws://127.0.0.1:${this.port}`;
-  }
-
-  /** Cuts every connection (no close frames) and stops listening: the port refuses from now on. */
-  async kill(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const s of this.sockets) s.destroy();
-    await closed;
-  }
 }

@@ -1,6 +1,8 @@
-// Resume and full reconnect of either side, through the development SFU over real sockets.
+// Resume and full reconnect of either side, through the development SFU and livekit-server over
+// real sockets. Signal cuts happen in a TCP proxy between client and server, as a network would.
 
-import { devServerSuite } from '../room/helpers/dev-server-suite';
+import { describeEachServer } from '../servers/server-suite';
+import { TcpProxy } from '../servers/tcp-proxy';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import { ConnectionState } from '../../lib/room/connection-state';
@@ -10,15 +12,20 @@ import { Collector, connectRoom, finish, flowingTrack, nextEvent, remoteTrack, u
 
 jest.setTimeout(60_000);
 
-describe('reconnects through the dev SFU', () => {
-  const suite = devServerSuite();
+describeEachServer('reconnects', (suite) => {
   let roomSeq = 0;
+  let proxy: TcpProxy;
+  beforeAll(async () => {
+    proxy = await TcpProxy.start(Number(new URL(suite.server.url).port));
+  });
+  afterAll(() => proxy.kill());
 
   async function pair(): Promise<{ pub: Room; sub: Room; roomName: string }> {
     const roomName = `rc${roomSeq++}`;
-    const pub = await connectRoom(suite.server, 'pub', roomName);
+    const viaProxy = { url: proxy.url, token: suite.server.token };
+    const pub = await connectRoom(viaProxy, 'pub', roomName);
     suite.rooms.push(pub);
-    const sub = await connectRoom(suite.server, 'sub', roomName);
+    const sub = await connectRoom(viaProxy, 'sub', roomName);
     suite.rooms.push(sub);
     await warmPath(pub, sub);
     return { pub, sub, roomName };
@@ -40,8 +47,8 @@ describe('reconnects through the dev SFU', () => {
     return states;
   }
 
-  it('1. quick reconnect of the publisher (server drops its signal): same stream, same SIDs', async () => {
-    const { pub, sub, roomName } = await pair();
+  it('1. quick reconnect of the publisher (its signal connection cut): same stream, same SIDs', async () => {
+    const { pub, sub } = await pair();
     const f = await flowingTrack(pub, sub, 'pub-resume');
     const seen = watchUnpublish(pub, sub);
     const states = trackStates(pub);
@@ -49,7 +56,7 @@ describe('reconnects through the dev SFU', () => {
 
     const reconnecting = nextEvent(pub, RoomEvent.Reconnecting);
     const reconnected = nextEvent(pub, RoomEvent.Reconnected);
-    expect(suite.server.testHooks.dropSignal('pub', roomName)).toBe(true);
+    expect(proxy.cut('pub')).toBe(1);
     await reconnecting;
     await reconnected;
     const mark = f.pump.seq;
@@ -106,20 +113,30 @@ describe('reconnects through the dev SFU', () => {
     secondStream.cancel();
   });
 
-  it('1b. publisher whose peer connection the SFU closed resumes with a new one (ICE restart)', async () => {
+  it('1b. publisher whose peer connection is cut rejoins with a new one: same objects, the stream keeps delivering', async () => {
+    // A resume cannot bring a peer connection back here: libdatachannel restarts ICE only with a
+    // new connection (a new DTLS identity), which livekit-server's existing transport rejects. So
+    // a lost peer connection means a full reconnect, against every server.
     const { pub, sub, roomName } = await pair();
     const f = await flowingTrack(pub, sub, 'pub-ice');
     const seen = watchUnpublish(pub, sub);
-    const sid = f.local.sid;
+    const before = { participant: pub.localParticipant.sid, track: f.local.sid };
     const reconnected = nextEvent(pub, RoomEvent.Reconnected, 20_000);
-    expect(suite.server.testHooks.closePeerConnection('pub', roomName)).toBe(true);
+    // The dev SFU can close its side; livekit-server offers no such hook, so there the client's
+    // side fails (the same recovery, started from the other end).
+    if (suite.server.dev) expect(suite.server.dev.testHooks.closePeerConnection('pub', suite.server.roomName(roomName))).toBe(true);
+    else await pub.simulateScenario('transport-failure');
     await reconnected;
+    await until(() => f.local.sid !== before.track && f.remote.sid === f.local.sid, 'the subscriber to see the new track SID');
     const mark = f.pump.seq;
     await f.collector.receivedAfter(mark);
-    expect(f.local.sid).toBe(sid);
-    const { lost, sent } = await finish('1b publisher ICE restart', f);
+    const resumedAt = f.collector.firstAfter(mark);
+    expect(pub.localParticipant.sid).not.toBe(before.participant);
+    expect(pub.localParticipant.dataTracks.get('pub-ice')).toBe(f.local);
+    expect(f.stream.ended).toBe(false);
+    const { sent } = await finish('1b publisher peer connection cut', f);
     expect(f.collector.bad).toEqual([]);
-    expect(lost).toBeLessThan(sent);
+    expect(f.collector.lostBetween(resumedAt, sent)).toBeLessThanOrEqual(1);
     expect(seen).toEqual({ local: [], remote: [], left: 0, joined: 0 });
   });
 
@@ -161,6 +178,8 @@ describe('reconnects through the dev SFU', () => {
     const seen = watchUnpublish(pub, sub);
     let pubSawLeave = 0;
     pub.on(RoomEvent.ParticipantDisconnected, () => pubSawLeave++);
+    // livekit-server announces a newcomer to the others a few seconds after it joined.
+    await until(() => pub.remoteParticipants.has('sub'), 'the publisher to see the subscriber');
     const subOnPub = pub.remoteParticipants.get('sub')!;
     const remoteParticipant = sub.remoteParticipants.get('pub')!;
     const before = sub.localParticipant.sid;

@@ -14,8 +14,9 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--no-default-browser-check',
-  // The SFU listens on 127.0.0.1 only; Chromium leaves loopback out of ICE unless told otherwise,
-  // and would hide its host addresses behind mDNS names the SFU cannot resolve.
+  // The SFU offers only 127.0.0.1 candidates. Chromium leaves loopback out of its own candidates and
+  // hides its host addresses behind mDNS names; it still connects here through another interface
+  // (the SFU learns a peer-reflexive address), but these two keep ICE from depending on one.
   '--allow-loopback-in-peer-connection',
   '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];

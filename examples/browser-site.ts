@@ -61,11 +61,16 @@ export async function serveBrowserSite(options: BrowserSiteOptions): Promise<Bro
   const json = options.json ?? {};
 
   const server = http.createServer((req, res) => {
-    const name = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname.slice(1)) || 'index.html';
     const send = (status: number, type: string, body: string | Uint8Array) => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
+    let name: string;
+    try {
+      name = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname.slice(1)) || 'index.html';
+    } catch {
+      return send(400, 'text/plain', 'bad path');
+    }
     const route = json[name];
     if (route) {
       Promise.resolve()

@@ -62,11 +62,6 @@ export async function disposeBrowserPeers(): Promise<void> {
   await Promise.allSettled([browser?.close(), site?.close()]);
 }
 
-/** The user agent of the shared Chromium (starts it if needed). */
-export async function browserVersion(): Promise<string> {
-  return (await browserHost()).browser.version();
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');

@@ -1,56 +1,69 @@
-// `npm start`: a robot publishes telemetry at 100 Hz through the embedded development SFU and a
-// dashboard in the same process subscribes to it. Prints one live line per second, then a summary.
+// `npm start`: a robot publishes telemetry at 100 Hz through the embedded development SFU; a Node
+// subscriber in the same process prints one live line per second and a summary, and a dashboard
+// page (URL printed) plots it in a browser with livekit-client and uPlot.
 //
+// DEMO_SECONDS=n runs n seconds (default 60; 0 runs until Ctrl-C, which also ends a timed run
+// early). DEMO_DASHBOARD_PORT picks the dashboard's port (default: any free one).
 // Against a real server instead: LIVEKIT_URL=wss://… LIVEKIT_TOKEN_PUB=… LIVEKIT_TOKEN_SUB=… npm start
+// (and LIVEKIT_TOKEN_BROWSER=… for the dashboard, which needs a token it can hand to the page).
 
 import { DataTrackFrame, DevServer, Room, RoomEvent, type RemoteDataTrack } from '../lib';
+import { serveDashboard } from './dashboard/serve';
+import { FRAME_BYTES, RATE_HZ, TELEMETRY_TRACK, decodeTelemetry, encodeTelemetry, percentile, unixNowMs } from './telemetry';
 
-const RATE_HZ = 100;
-const DURATION_S = Number(process.env.DEMO_SECONDS ?? 10);
-const FRAME_BYTES = 1024;
+const DURATION_S = Number(process.env.DEMO_SECONDS ?? 60);
+const ROOM = 'demo';
+const ROBOT = 'robot';
 
-/** Monotonic, shared by both ends (same process): latency without clock skew. */
-const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
-
-function telemetryFrame(seq: number): Uint8Array {
-  const frame = new Uint8Array(FRAME_BYTES);
-  const view = new DataView(frame.buffer);
-  view.setUint32(0, seq);
-  view.setFloat64(4, nowMs());
-  // A pose and a fake lidar sweep, so the payload looks like something a robot would send.
-  const t = seq / RATE_HZ;
-  view.setFloat32(12, Math.cos(t));
-  view.setFloat32(16, Math.sin(t));
-  for (let i = 20; i + 2 <= FRAME_BYTES; i += 2) view.setUint16(i, (1000 + 500 * Math.sin(t + i)) | 0);
-  return frame;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+/** Resolves after DURATION_S (never when it is 0) or on the first Ctrl-C, whichever comes first. */
+function runUntilDone(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = DURATION_S > 0 ? setTimeout(resolve, DURATION_S * 1000) : undefined;
+    process.once('SIGINT', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function main(): Promise<void> {
   const external = process.env.LIVEKIT_URL;
   const server = external ? undefined : await DevServer.start({ port: 0 });
   const url = external ?? server!.url;
-  const pubToken = process.env.LIVEKIT_TOKEN_PUB ?? (await server!.token('robot', { room: 'demo' }));
-  const subToken = process.env.LIVEKIT_TOKEN_SUB ?? (await server!.token('dashboard', { room: 'demo' }));
+  const pubToken = process.env.LIVEKIT_TOKEN_PUB ?? (await server!.token(ROBOT, { room: ROOM }));
+  const subToken = process.env.LIVEKIT_TOKEN_SUB ?? (await server!.token('console', { room: ROOM }));
   if (server) console.log(`development SFU listening on ${server.url}`);
 
+  const browserToken = process.env.LIVEKIT_TOKEN_BROWSER;
+  const dashboard =
+    server || browserToken
+      ? await serveDashboard({
+          url,
+          publisher: ROBOT,
+          track: TELEMETRY_TRACK,
+          port: Number(process.env.DEMO_DASHBOARD_PORT ?? 0),
+          token: (n) =>
+            browserToken
+              ? Promise.resolve(browserToken)
+              : server!.token(`browser-${n}`, { room: ROOM, roomJoin: true, canSubscribe: true, canPublish: false, canPublishData: false }),
+        })
+      : undefined;
+  console.log(dashboard ? `dashboard: ${dashboard.url}` : 'dashboard off: set LIVEKIT_TOKEN_BROWSER to serve it');
+
   const robot = new Room();
-  const dashboard = new Room();
-  await Promise.all([robot.connect(url, pubToken), dashboard.connect(url, subToken)]);
+  const consoleRoom = new Room();
+  await Promise.all([robot.connect(url, pubToken), consoleRoom.connect(url, subToken)]);
 
   const discovered = new Promise<RemoteDataTrack>((resolve) => {
-    dashboard.on(RoomEvent.DataTrackPublished, (track) => {
-      if (track.name === 'telemetry') resolve(track);
+    consoleRoom.on(RoomEvent.DataTrackPublished, (track) => {
+      if (track.name === TELEMETRY_TRACK) resolve(track);
     });
   });
-  const track = await robot.localParticipant.publishDataTrack({ name: 'telemetry', frameEncoding: { custom: 'demo-pose-v1' } });
+  const track = await robot.localParticipant.publishDataTrack({ name: TELEMETRY_TRACK, frameEncoding: { custom: 'demo-pose-v1' } });
   const remote = await discovered;
   const stream = await remote.subscribe({ bufferSize: 64 });
-  console.log(`publishing ${FRAME_BYTES}-byte frames at ${RATE_HZ} Hz for ${DURATION_S} s on track ${track.sid}\n`);
+  const howLong = DURATION_S > 0 ? `for ${DURATION_S} s (Ctrl-C ends early)` : 'until Ctrl-C';
+  console.log(`publishing ${FRAME_BYTES}-byte frames at ${RATE_HZ} Hz ${howLong} on track ${track.sid}\n`);
 
   const latencies: number[] = [];
   let windowLatencies: number[] = [];
@@ -61,9 +74,8 @@ async function main(): Promise<void> {
   let gaps = 0;
   const reading = (async () => {
     for await (const frame of stream) {
-      const view = new DataView(frame.payload.buffer, frame.payload.byteOffset, frame.payload.byteLength);
-      const seq = view.getUint32(0);
-      const latency = nowMs() - view.getFloat64(4);
+      const { seq, sentAtMs } = decodeTelemetry(frame.payload);
+      const latency = unixNowMs() - sentAtMs;
       if (lastSeq >= 0 && seq !== lastSeq + 1) gaps += seq - lastSeq - 1;
       lastSeq = seq;
       latencies.push(latency);
@@ -76,13 +88,13 @@ async function main(): Promise<void> {
 
   let sent = 0;
   let pushFailures = 0;
-  const start = nowMs();
+  const start = unixNowMs();
   // Paced by absolute schedule (setInterval drifts): frame n is due at start + n / RATE_HZ.
   const ticker = setInterval(() => {
-    const due = Math.min(RATE_HZ * DURATION_S, Math.floor(((nowMs() - start) / 1000) * RATE_HZ) + 1);
+    const due = Math.floor(((unixNowMs() - start) / 1000) * RATE_HZ) + 1;
     for (; sent < due; sent++) {
       try {
-        track.tryPush(DataTrackFrame.now(telemetryFrame(sent)));
+        track.tryPush(DataTrackFrame.now(encodeTelemetry(sent)));
       } catch {
         pushFailures++;
       }
@@ -92,7 +104,7 @@ async function main(): Promise<void> {
     const sorted = windowLatencies.sort((a, b) => a - b);
     const drops = Object.values(remote.stats().framesDropped).reduce((a, b) => a + b, 0);
     process.stdout.write(
-      `t=${((nowMs() - start) / 1000).toFixed(0).padStart(2)}s  ${String(windowFrames).padStart(4)} frames/s  ` +
+      `t=${((unixNowMs() - start) / 1000).toFixed(0).padStart(2)}s  ${String(windowFrames).padStart(4)} frames/s  ` +
         `${(windowBytes / 1e6).toFixed(3)} MB/s  latency p50 ${percentile(sorted, 50).toFixed(2)} ms  ` +
         `p99 ${percentile(sorted, 99).toFixed(2)} ms  drops ${drops + gaps}\n`,
     );
@@ -101,12 +113,12 @@ async function main(): Promise<void> {
     windowBytes = 0;
   }, 1000);
 
-  await new Promise((resolve) => setTimeout(resolve, DURATION_S * 1000 + 50));
+  await runUntilDone();
   clearInterval(ticker);
   clearInterval(printer);
   // Give the last frames in flight a moment, bounded, before tearing down.
-  const deadline = nowMs() + 500;
-  while (received < sent - pushFailures && nowMs() < deadline) await new Promise((r) => setTimeout(r, 10));
+  const deadline = unixNowMs() + 500;
+  while (received < sent - pushFailures && unixNowMs() < deadline) await new Promise((r) => setTimeout(r, 10));
 
   const sorted = latencies.sort((a, b) => a - b);
   console.log('\nsummary');
@@ -121,7 +133,8 @@ async function main(): Promise<void> {
   stream.cancel();
   await reading;
   await track.unpublish();
-  await Promise.all([robot.disconnect(), dashboard.disconnect()]);
+  await Promise.all([robot.disconnect(), consoleRoom.disconnect()]);
+  await dashboard?.close();
   await server?.close();
 }
 

@@ -157,46 +157,119 @@ const ROW_COLORS: Record<RowKind, string> = {
   'rust-ffi': '#8e24aa',
 };
 
-/** Two grouped bar charts (throughput and p99 latency) per matrix cell, one bar per row. */
+/** CPU seconds per 1,000 frames, publisher + subscriber, net of idle where the run measured it. */
+const cpuPer1k = (r: CellResult) => r.netCpuSPer1k ?? r.pubCpuSPer1k + r.subCpuSPer1k;
+
+interface RatioPanel {
+  label: string;
+  better: 'higher' | 'lower';
+  value: (r: CellResult) => number;
+}
+
+const RATIO_PANELS: RatioPanel[] = [
+  { label: 'delivered throughput', better: 'higher', value: actualMibps },
+  { label: 'p99 latency', better: 'lower', value: (r) => r.latency.p99 },
+  { label: 'CPU per frame (publisher + subscriber, net of idle)', better: 'lower', value: cpuPer1k },
+];
+
+/** A scale for ratios: log10 when they span a decade or more, linear otherwise; always shows 1×. */
+function ratioScale(ratios: number[], height: number) {
+  const finite = ratios.filter((v) => Number.isFinite(v) && v > 0);
+  const lo = Math.min(1, ...finite);
+  const hi = Math.max(1, ...finite);
+  if (hi / lo >= 10) {
+    const min = Math.log10(lo) - 0.15;
+    const max = Math.log10(hi) + 0.15;
+    const ticks: number[] = [];
+    for (let d = Math.floor(min); d <= Math.ceil(max); d++) {
+      for (const m of [1, 2, 5]) {
+        const t = m * 10 ** d;
+        if (Math.log10(t) >= min && Math.log10(t) <= max) ticks.push(t);
+      }
+    }
+    return { log: true, y: (v: number) => height - ((Math.log10(v) - min) / (max - min)) * height, ticks };
+  }
+  const max = hi * 1.1;
+  const step = max <= 1.5 ? 0.25 : max <= 3 ? 0.5 : 1;
+  const ticks: number[] = [];
+  for (let t = 0; t <= max + 1e-9; t += step) ticks.push(Number(t.toFixed(2)));
+  return { log: false, y: (v: number) => height - (v / max) * height, ticks };
+}
+
+const fmtRatio = (v: number) => (v >= 10 ? v.toFixed(0) : v >= 1 ? v.toFixed(1).replace(/\.0$/, '') : String(Number(v.toPrecision(2))));
+
+/**
+ * One panel per figure (throughput, p99, CPU per frame), each row as a ratio to the ceiling in the
+ * same cell: the ceiling is the 1× line and every bar starts there, up or down. Absolute figures
+ * differ by decades between a 1 KiB @ 10 Hz cell and a 256 KiB one; ratios put every cell on one
+ * axis, logarithmic when the ratios themselves span a decade.
+ */
 export function toSvg(results: CellResult[], title: string): string {
-  const matrix = results.filter((r) => r.section === 'matrix');
-  const cells = [...new Set(matrix.map((r) => `${r.sizeKb} KiB @ ${r.freqHz} Hz`))];
-  const rows = [...new Set(matrix.map((r) => r.row))];
-  const barW = 14;
-  const groupW = rows.length * barW + 16;
-  const chartH = 180;
-  const left = 60;
-  const width = left + cells.length * groupW + 20;
-  const height = 2 * (chartH + 70) + 60;
+  const matrix = results.filter((r) => r.section === 'matrix' && !r.error);
+  const cellKey = (r: CellResult) => `${r.sizeKb} KiB @ ${r.freqHz} Hz`;
+  const cells = [...new Set(matrix.map(cellKey))];
+  const rows = [...new Set(matrix.map((r) => r.row))].filter((row) => row !== 'ceiling');
+  const find = (row: RowKind, cell: string) => matrix.find((m) => m.row === row && cellKey(m) === cell);
+  const barW = 13;
+  const groupW = rows.length * barW + 18;
+  const chartH = 190;
+  const left = 64;
+  const top0 = 74;
+  const panelH = chartH + 96;
+  // Room on the right for the last cell's slanted label.
+  const width = left + cells.length * groupW + 84;
+  const height = top0 + RATIO_PANELS.length * panelH + 10;
   const parts: string[] = [];
-  const chart = (top: number, label: string, value: (r: CellResult) => number) => {
-    const max = Math.max(1e-9, ...matrix.map(value).filter(Number.isFinite));
-    parts.push(`<text x="${left}" y="${top - 8}" font-size="13" font-weight="bold">${label} (max ${max.toFixed(2)})</text>`);
-    parts.push(`<line x1="${left}" y1="${top + chartH}" x2="${width - 10}" y2="${top + chartH}" stroke="#333"/>`);
-    cells.forEach((cell, ci) => {
-      const x0 = left + ci * groupW;
-      rows.forEach((row, ri) => {
-        const r = matrix.find((m) => m.row === row && `${m.sizeKb} KiB @ ${m.freqHz} Hz` === cell);
-        const v = r ? value(r) : NaN;
-        if (!Number.isFinite(v)) return;
-        const h = (v / max) * chartH;
-        parts.push(
-          `<rect x="${x0 + ri * barW}" y="${top + chartH - h}" width="${barW - 2}" height="${h}" fill="${ROW_COLORS[row]}"><title>${row} ${cell}: ${v.toFixed(3)}</title></rect>`,
-        );
-      });
-      parts.push(
-        `<text x="${x0 + groupW / 2 - 8}" y="${top + chartH + 12}" font-size="9" transform="rotate(35 ${x0 + groupW / 2 - 8} ${top + chartH + 12})">${cell}</text>`,
-      );
-    });
-  };
-  parts.push(`<text x="10" y="20" font-size="15" font-weight="bold">${title}</text>`);
-  chart(50, 'delivered throughput, MiB/s', actualMibps);
-  chart(50 + chartH + 70, 'p99 latency, ms', (r) => r.latency.p99);
+  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+
+  parts.push(`<text x="12" y="24" font-size="15" font-weight="bold">${esc(title)}</text>`);
+  parts.push(`<text x="12" y="42" font-size="12" fill="#444">Each row divided by the ceiling (raw node-datachannel messages over the same relay, no data-track work) in the same cell: the 1× line.</text>`);
   rows.forEach((row, i) => {
-    parts.push(`<rect x="${left + i * 130}" y="${height - 22}" width="12" height="12" fill="${ROW_COLORS[row]}"/>`);
-    parts.push(`<text x="${left + i * 130 + 16}" y="${height - 12}" font-size="12">${row}</text>`);
+    parts.push(`<rect x="${left + i * 140}" y="52" width="12" height="12" fill="${ROW_COLORS[row]}"/>`);
+    parts.push(`<text x="${left + i * 140 + 17}" y="62" font-size="12">${row}</text>`);
   });
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
+
+  RATIO_PANELS.forEach((panel, pi) => {
+    const top = top0 + pi * panelH + 26;
+    const ratio = (row: RowKind, cell: string) => {
+      const r = find(row, cell);
+      const c = find('ceiling', cell);
+      return r && c ? panel.value(r) / panel.value(c) : NaN;
+    };
+    const scale = ratioScale(cells.flatMap((cell) => rows.map((row) => ratio(row, cell))), chartH);
+    const y = (v: number) => top + scale.y(v);
+    const axis = scale.log ? 'log scale' : 'linear scale';
+    parts.push(
+      `<text x="${left}" y="${top - 12}" font-size="13" font-weight="bold">${esc(panel.label)}: row ÷ ceiling <tspan font-weight="normal" fill="#555">(${panel.better} is better; ${axis})</tspan></text>`,
+    );
+    for (const t of scale.ticks) {
+      const ty = y(t);
+      const one = t === 1;
+      parts.push(`<line x1="${left}" y1="${ty}" x2="${width - 76}" y2="${ty}" stroke="${one ? '#333' : '#e3e3e3'}" stroke-width="${one ? 1.2 : 1}"/>`);
+      parts.push(`<text x="${left - 6}" y="${ty + 4}" font-size="10" text-anchor="end">${fmtRatio(t)}×</text>`);
+    }
+    cells.forEach((cell, ci) => {
+      const x0 = left + ci * groupW + 9;
+      if (ci > 0) parts.push(`<line x1="${x0 - 9}" y1="${top}" x2="${x0 - 9}" y2="${top + chartH}" stroke="#f0f0f0"/>`);
+      rows.forEach((row, ri) => {
+        const v = ratio(row, cell);
+        const x = x0 + ri * barW;
+        if (!Number.isFinite(v) || v <= 0) {
+          parts.push(`<text x="${x + barW / 2 - 1}" y="${y(1) - 3}" font-size="9" text-anchor="middle" fill="#999">–</text>`);
+          return;
+        }
+        const [a, b] = [y(1), y(v)].sort((p, q) => p - q);
+        const r = find(row, cell)!;
+        const c = find('ceiling', cell)!;
+        const tip = `${row} ${cell}: ${fmtRatio(v)}× the ceiling (${panel.value(r).toFixed(3)} vs ${panel.value(c).toFixed(3)})`;
+        parts.push(`<rect x="${x}" y="${a}" width="${barW - 2}" height="${Math.max(1, b - a)}" fill="${ROW_COLORS[row]}"><title>${esc(tip)}</title></rect>`);
+      });
+      const lx = x0 + (rows.length * barW) / 2 - 10;
+      const ly = top + chartH + 14;
+      parts.push(`<text x="${lx}" y="${ly}" font-size="10" transform="rotate(30 ${lx} ${ly})">${cell}</text>`);
+    });
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="DejaVu Sans, Liberation Sans, Arial, sans-serif">\n<rect width="100%" height="100%" fill="white"/>\n${parts.join('\n')}\n</svg>\n`;
 }
 
 /** Idle CPU per role, one line per row. */

@@ -14,6 +14,11 @@ export function makePeer(kind: PeerKind): InteropPeer {
     const { LivekitClientPeer } = require('./drivers/livekit-client-peer') as typeof import('./drivers/livekit-client-peer');
     return new LivekitClientPeer();
   }
+  if (kind === 'livekit-client-browser') {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { BrowserPeer } = require('./drivers/browser-peer') as typeof import('./drivers/browser-peer');
+    return new BrowserPeer();
+  }
   if (kind === 'ours') {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { OursPeer } = require('./drivers/ours-peer') as typeof import('./drivers/ours-peer');

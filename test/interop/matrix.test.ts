@@ -3,7 +3,8 @@
 //
 //   npx jest test/interop/matrix.test.ts
 //
-// livekit-client has no E2EE in Node and no schemas, so those scenarios run against the Rust SDK only.
+// livekit-client has no E2EE in Node and no schemas, so those scenarios run against the Rust SDK only;
+// livekit-client's E2EE is tested in Chromium (browser.test.ts).
 
 import { DevServer } from '../../lib/dev-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';

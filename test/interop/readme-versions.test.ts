@@ -3,16 +3,26 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { chromiumVersion } from '../browser/chromium';
 
 const root = path.resolve(__dirname, '..', '..');
 const installed = (pkg: string): string =>
   JSON.parse(fs.readFileSync(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+const readme = () => fs.readFileSync(path.join(root, 'README.md'), 'utf8');
 
 test('README names the installed livekit-client and rtc-ffi-bindings versions', () => {
-  const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-  const lkc = readme.match(/\| `livekit-client` \(JS SDK\) \| ([\d.]+) \|/);
-  const ffi = readme.match(/\| Rust SDK \| `@livekit\/rtc-ffi-bindings` ([\d.]+) \|/);
+  const lkc = readme().match(/\| `livekit-client` \(JS SDK\) \| ([\d.]+) \|/);
+  const ffi = readme().match(/\| Rust SDK \| `@livekit\/rtc-ffi-bindings` ([\d.]+) \|/);
   expect(lkc?.[1]).toBe(installed('livekit-client'));
   expect(ffi?.[1]).toBe(installed('@livekit/rtc-ffi-bindings'));
   expect(installed('@livekit/rtc-ffi-bindings-linux-x64-gnu')).toBe(installed('@livekit/rtc-ffi-bindings'));
+});
+
+// Debian ships Chromium security updates within a major version every few weeks, so a fresh CI
+// machine may carry a newer build than the README names: the major version has to match, the build
+// is the one the suite last ran against.
+test('README names the installed Chromium (major version) and livekit-client in its browser row', () => {
+  const row = readme().match(/\| `livekit-client` in Chromium \| ([\d.]+), Chromium ((\d+)\.[\d.]+) \| yes \|/);
+  expect(row?.[1]).toBe(installed('livekit-client'));
+  expect(row?.[3]).toBe(chromiumVersion().split('.')[0]);
 });

@@ -2,8 +2,8 @@
 // node-datachannel's polyfill (libdatachannel) and WebSocket from `ws`. Test code only.
 //
 // Limits of this peer (livekit-client 2.23.0 itself):
-// - no E2EE: livekit-client's E2EE runs in a Web Worker (and needs RTCRtpScriptTransform /
-//   insertable streams); Node has neither, so `connect({ e2eePassphrase })` throws.
+// - no E2EE: livekit-client's E2EE runs in a Web Worker, which Node lacks, so
+//   `connect({ e2eePassphrase })` throws (browser-peer.ts tests it in Chromium).
 // - no data-track schema / frame encoding and no schema storage (the SDK neither sends nor reads
 //   them), so `publish(name, { schema })` throws and defineSchema/getSchema are absent.
 
@@ -201,7 +201,7 @@ export class LivekitClientPeer implements InteropPeer {
 
   async connect(url: string, token: string, opts: PeerConnectOptions = {}): Promise<void> {
     if (opts.e2eePassphrase) {
-      throw new Error('livekit-client peer: E2EE needs a Web Worker and insertable streams, unavailable in Node');
+      throw new Error('livekit-client peer: E2EE needs a Web Worker, unavailable in Node (browser-peer.ts tests it in Chromium)');
     }
     await withTimeout(
       this.room.connect(url, token, { autoSubscribe: true, maxRetries: 0 }),

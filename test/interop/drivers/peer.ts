@@ -1,7 +1,7 @@
 // Common test-peer interface for driving LiveKit's own SDKs (livekit-client, the Rust SDK through
 // its FFI) against our dev SFU and our SDK. Test code only.
 
-export type PeerKind = 'livekit-client' | 'rust-ffi' | 'ours';
+export type PeerKind = 'livekit-client' | 'livekit-client-browser' | 'rust-ffi' | 'ours';
 
 /** Schema encodings by their string ids; anything else is `{ custom }`. */
 export type PeerSchemaEncoding =

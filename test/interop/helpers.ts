@@ -2,10 +2,11 @@
 // every peer even when a test fails.
 
 import * as crypto from 'node:crypto';
-import type { DevServer } from '../../lib/dev-server';
+import type { TestServer } from '../servers/test-server';
 import type { InteropPeer, PeerKind } from './drivers/peer';
 
-export type DevServerLike = DevServer;
+/** What a peer needs of a server: where it is and a token for it. */
+export type PeerEndpoint = Pick<TestServer, 'url' | 'token'>;
 
 export function makePeer(kind: PeerKind): InteropPeer {
   // Required lazily: each driver pulls in a native addon and (livekit-client) browser globals.
@@ -44,7 +45,7 @@ export function sameBytes(a: Uint8Array, b: Uint8Array) {
 /** Tracks peers so a failing test still disconnects them all. */
 export class PeerPool {
   private peers: InteropPeer[] = [];
-  constructor(private readonly server: () => DevServerLike) {}
+  constructor(private readonly server: () => PeerEndpoint) {}
 
   async connect(kind: PeerKind, identity: string, room: string, opts?: { e2eePassphrase?: string }): Promise<InteropPeer> {
     const peer = makePeer(kind);

@@ -1,4 +1,4 @@
-// Our SDK against LiveKit's own SDKs, both directions, through the dev SFU:
+// Our SDK against LiveKit's own SDKs, both directions, through the dev SFU and livekit-server:
 //   ours -> livekit-client, livekit-client -> ours, ours -> rust-ffi, rust-ffi -> ours.
 //
 //   npx jest test/interop/matrix.test.ts
@@ -6,28 +6,31 @@
 // livekit-client has no E2EE in Node and no schemas, so those scenarios run against the Rust SDK only;
 // livekit-client's E2EE is tested in Chromium (browser.test.ts).
 
-import { DevServer } from '../../lib/dev-server';
+import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom, type DevServerLike } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
 
 jest.setTimeout(90_000);
 
 
-let server: DevServerLike;
+// Every scenario runs once per server kind; the body is not re-indented, so diffs stay readable.
+describe.each(serverKinds())('[%s]', (kind) => {
+let server: TestServer;
 const pool = new PeerPool(() => server);
 
 beforeAll(async () => {
-  server = await DevServer.start({ port: 0 });
+  server = await startTestServer(kind);
 });
 afterEach(() => pool.disconnectAll());
 afterAll(async () => {
   await pool.disconnectAll();
   await server?.close();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  await (require('./drivers/rust-ffi-peer') as typeof import('./drivers/rust-ffi-peer')).disposeRustFfi();
 });
 
-const THEIRS: PeerKind[] = ['livekit-client', 'rust-ffi'];
+// livekit-client in Node (node-datachannel's polyfill) cannot establish its peer connections with
+// livekit-server ("could not establish pc connection"; test/interop/FINDINGS.md), so against it
+// livekit-client is the one in Chromium (browser.test.ts) and this matrix keeps the Rust SDK.
+const THEIRS: PeerKind[] = kind === 'dev-sfu' ? ['livekit-client', 'rust-ffi'] : ['rust-ffi'];
 /** [publisher kind, subscriber kind]: ours on one side, one of LiveKit's SDKs on the other. */
 const DIRECTIONS: Array<[PeerKind, PeerKind]> = THEIRS.flatMap((k): Array<[PeerKind, PeerKind]> => [
   ['ours', k],
@@ -77,7 +80,12 @@ describe('interop matrix: our SDK <-> LiveKit SDKs', () => {
 
       await roundTrip(p, 1024, 1n);
       await roundTrip(p, 196 * 1024, 1_700_000_000_123n);
-      await roundTrip(p, 1_500_000, (1n << 63n) + 5n); // beyond 2^53 and with the top bit set
+      // livekit-server drops a burst's packets once the subscriber's channel holds more than its
+      // latency target; the Rust SDK's receiver drains slowly enough that a 1.5 MB frame never
+      // arrives whole through it (test/interop/FINDINGS.md). Our receiver keeps up.
+      if (kind === 'dev-sfu' || subKind === 'ours') {
+        await roundTrip(p, 1_500_000, (1n << 63n) + 5n); // beyond 2^53 and with the top bit set
+      }
       await roundTrip(p, 100, undefined); // no timestamp stays no timestamp
       if (pubKind !== 'livekit-client') {
         await roundTrip(p, 100, 0n); // 0 is a timestamp (livekit-client 2.23.0 cannot send it: it drops falsy ones)
@@ -97,7 +105,7 @@ describe('interop matrix: our SDK <-> LiveKit SDKs', () => {
     await p.sub.ended();
   });
 
-  test('a livekit-client and a rust-ffi subscriber on one of our tracks at once', async () => {
+  (THEIRS.length > 1 ? test : test.skip)('a livekit-client and a rust-ffi subscriber on one of our tracks at once', async () => {
     const room = uniqueRoom('matrix');
     const ours = await pool.connect('ours', 'ours-pub', room);
     const theirs = await Promise.all(THEIRS.map((k) => pool.connect(k, `sub-${k}`, room)));
@@ -130,22 +138,24 @@ describe('interop matrix: our SDK <-> LiveKit SDKs', () => {
     const p = await pair(pubKind, subKind, 'matrix/e2ee', 'interop shared passphrase');
     expect(p.local.usesE2ee).toBe(true);
     expect(p.remote.usesE2ee).toBe(true);
+    // Only the dev SFU shows a test what it forwards; elsewhere the round trip alone is checked.
+    const dev = server.dev;
     const forwarded: Uint8Array[] = [];
     const onForward = (info: { trackSid: string; packet: Uint8Array }) => {
       if (info.trackSid === p.local.sid) forwarded.push(info.packet);
     };
-    server.on('forward', onForward);
+    dev?.on('forward', onForward);
     try {
       const payload = randomPayload(1024);
       await p.local.push(payload, 42n);
       const f = await nextReal(p.sub);
       expect(sameBytes(f!.payload, payload)).toBe(true);
       expect(f!.userTimestamp).toBe(42n);
-      expect(forwarded.length).toBeGreaterThan(0);
+      if (dev) expect(forwarded.length).toBeGreaterThan(0);
       const probe = Buffer.from(payload.subarray(100, 132));
       expect(forwarded.some((pkt) => Buffer.from(pkt).includes(probe))).toBe(false);
     } finally {
-      server.off('forward', onForward);
+      dev?.off('forward', onForward);
     }
     await roundTrip(p, 196 * 1024, 43n);
   });
@@ -192,4 +202,10 @@ describe('interop matrix: our SDK <-> LiveKit SDKs', () => {
     expect(custom.frameEncoding).toEqual({ custom: 'my-frame' });
     expect(await subscriber.getSchema!(schema, `pub-${pubKind}`)).toBe(definition);
   });
+});
+});
+
+afterAll(async () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await (require('./drivers/rust-ffi-peer') as typeof import('./drivers/rust-ffi-peer')).disposeRustFfi();
 });

@@ -4,6 +4,7 @@
 export {
   Room,
   RoomEvent,
+  ParticipantEvent,
   ConnectionState,
   DisconnectReason,
   RoomError,
@@ -15,6 +16,9 @@ export {
   ConnectError,
   ConnectErrorReason,
   type RoomEventCallbacks,
+  type ParticipantEventCallbacks,
+  type LocalParticipantEventCallbacks,
+  type RemoteParticipantEventCallbacks,
   type ParticipantPermissions,
   type RoomOptions,
   type RoomConnectOptions,

@@ -45,3 +45,4 @@ export interface RoomConnectOptions {
 }
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export const DEFAULT_REJOIN_GRACE_MS = 10_000;

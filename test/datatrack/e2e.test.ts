@@ -81,6 +81,25 @@ test('user timestamp round trip and latency helper', async () => {
   expect((await read(stream)).userTimestamp).toBeUndefined();
 });
 
+test('the subscribed stream as a WHATWG ReadableStream: piped through a TransformStream', async () => {
+  const { local, remote } = await pair();
+  const stream = await remote.subscribe();
+  const decoded = stream.readable.pipeThrough(
+    new TransformStream<{ payload: Uint8Array }, string>({ transform: (f, c) => c.enqueue(new TextDecoder().decode(f.payload)) }),
+  );
+  const reader = decoded.getReader();
+  const texts: string[] = [];
+  for (const text of ['a', 'b', 'c']) {
+    local.tryPush({ payload: new TextEncoder().encode(text) });
+    const r = await reader.read();
+    texts.push(r.value!);
+  }
+  expect(texts).toEqual(['a', 'b', 'c']);
+  await reader.cancel();
+  expect(stream.endReason).toBe('cancelled');
+  await until(() => !remote.isSubscribed, WAIT_MS, 'unsubscribed after the readable was cancelled');
+});
+
 test('resubscribe ten times', async () => {
   const { local, remote } = await pair();
   for (let i = 0; i < 10; i++) {

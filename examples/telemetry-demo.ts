@@ -3,7 +3,8 @@
 //
 // Against a real server instead: LIVEKIT_URL=wss://… LIVEKIT_TOKEN_PUB=… LIVEKIT_TOKEN_SUB=… npm start
 
-import { DataTrackFrame, DevServer, Room, RoomEvent, type RemoteDataTrack } from '../lib';
+import { DataTrackFrame, Room, RoomEvent, type RemoteDataTrack } from 'livekit-datatrack-node';
+import { DevServer } from 'livekit-datatrack-node/dev-server';
 
 const RATE_HZ = 100;
 const DURATION_S = Number(process.env.DEMO_SECONDS ?? 10);

@@ -14,6 +14,7 @@ import type { DataTrackHost, DataTrackHostListener } from '../datatrack/host';
 import { createDataTrackController, routeDataTrackEvents } from '../datatrack/room-integration';
 import { buildClientInfo } from '../signal/client-info';
 import { ConnectError, ConnectErrorReason } from '../signal/errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../signal/signal-client';
 import { buildJoinRequest } from '../signal/join-request';
 import { buildRtcUrl } from '../signal/url';
 import {
@@ -33,12 +34,7 @@ import { RoomError, RoomErrorReason } from './errors';
 import { RoomEvent, type RoomEventCallbacks } from './events';
 import { ROOM_INTERNALS, type RoomInternals } from './internals';
 import { LocalParticipant } from './local-participant';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  DEFAULT_REJOIN_GRACE_MS,
-  type RoomConnectOptions,
-  type RoomOptions,
-} from './options';
+import { DEFAULT_REJOIN_GRACE_MS, type RoomConnectOptions, type RoomOptions } from './options';
 import { ParticipantRegistry } from './participant-registry';
 import { Reconnector, type ReconnectRequest } from './reconnect';
 import { resolveReconnectPolicy } from './reconnect-policy';

@@ -9,7 +9,7 @@ import { ClientInfo, JoinRequest } from '@livekit/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkJoin, grantPermission, HttpError, mintToken, verifyToken, type TokenGrants, type VerifiedToken } from './auth';
 import { DEFAULT_TARGET_LATENCY_MS } from './congestion';
-import { newForwardStats, type ForwardInfo, type ForwardStats } from './data-tracks';
+import { newForwardStats, type ForwardInfo, type ForwardStats } from './forward-stats';
 import { ensureCodecLoaded } from './forward';
 import { decodeJoinRequestParam, joinRequestFromQuery } from './join-request';
 import { createLogger, type Logger } from './log';
@@ -47,7 +47,7 @@ export interface DevServerOptions {
   maxSubscriberBufferedBytes?: number;
 }
 
-export type { ForwardInfo, ForwardStats } from './data-tracks';
+export type { ForwardInfo, ForwardStats } from './forward-stats';
 
 /** Forwarding counters since the server started (across rooms and restarts). */
 export type DevServerStats = ForwardStats;

@@ -70,26 +70,37 @@ export async function main(argv: string[]): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const started = performance.now();
-  const server = await DevServer.start(args);
-  const ms = performance.now() - started;
-  console.log(`LiveKit data-track development server listening on ${server.url}`);
-  console.log(`  API key:    ${server.apiKey}`);
-  console.log(`  API secret: ${server.apiSecret}`);
-  console.log(`  started in ${ms.toFixed(1)} ms`);
-  console.log('Press Ctrl+C to stop.');
-
-  await new Promise<void>((resolve) => {
+  // Listening for SIGINT/SIGTERM before the banner says Ctrl+C stops the server: a signal that
+  // arrives right after it must close the server, not kill the process. The first one removes the
+  // listeners, so a second Ctrl+C during the close still ends the process.
+  let unlisten = () => {};
+  const stopped = new Promise<void>((resolve) => {
     const stop = () => {
+      unlisten();
+      resolve();
+    };
+    unlisten = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      resolve();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  await server.close();
-  console.log('development server stopped');
+  try {
+    const started = performance.now();
+    const server = await DevServer.start(args);
+    const ms = performance.now() - started;
+    console.log(`LiveKit data-track development server listening on ${server.url}`);
+    console.log(`  API key:    ${server.apiKey}`);
+    console.log(`  API secret: ${server.apiSecret}`);
+    console.log(`  started in ${ms.toFixed(1)} ms`);
+    console.log('Press Ctrl+C to stop.');
+    await stopped;
+    await server.close();
+    console.log('development server stopped');
+  } finally {
+    unlisten();
+  }
 }
 
 if (require.main === module) {

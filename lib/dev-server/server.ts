@@ -14,7 +14,7 @@ import { ensureCodecLoaded } from './forward';
 import { decodeJoinRequestParam, joinRequestFromQuery } from './join-request';
 import { createLogger, type Logger } from './log';
 import { Room, type RoomContext } from './room';
-import type { PeerTransport } from './transport';
+import { releaseStrandedChannels, type PeerTransport } from './transport';
 
 export interface DevServerOptions {
   /** 0 (default) picks a free port. */
@@ -245,6 +245,7 @@ export class DevServer extends EventEmitter {
       await closed;
     }
     await transportsClosed;
+    releaseStrandedChannels();
   }
 
   private withParticipant(

@@ -1,6 +1,6 @@
 // A Room's plumbing for the layers beside it and for their tests, kept off the Room's public type:
-// the key is not exported from the package entry and the member is @internal (stripped from the
-// published declarations).
+// the key is not exported from the package entry, and the member is marked internal, so
+// stripInternal leaves it out of the published declarations.
 
 import type { DataTrackController } from '../datatrack/controller';
 import type { DataTrackHost, DataTrackHostListener } from '../datatrack/host';

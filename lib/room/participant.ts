@@ -32,8 +32,9 @@ const KIND_FROM_PROTO: Record<number, ParticipantKind> = {
 export abstract class Participant<E extends EventMap<E> = ParticipantEventCallbacks> extends TypedEmitter<E> {
   protected _info: ParticipantInfo;
 
-  /** @internal */
-  constructor(info: ParticipantInfo) {
+  // Protected and published: the subclasses' own constructors are stripped from the published
+  // declarations, and this one keeps applications from constructing them anyway.
+  protected constructor(info: ParticipantInfo) {
     super();
     this._info = info;
   }

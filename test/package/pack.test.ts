@@ -59,6 +59,8 @@ export function check(room: Room, remote: RemoteParticipant, server: DevServer):
   room.isConnected;
   // @ts-expect-error @internal members are stripped from the published declarations
   remote._adoptSession;
+  // @ts-expect-error participants are created by their Room
+  new main.LocalParticipant();
 }
 `;
 

@@ -7,7 +7,8 @@
 // Against a real server instead: LIVEKIT_URL=wss://… LIVEKIT_TOKEN_PUB=… LIVEKIT_TOKEN_SUB=… npm start
 // (and LIVEKIT_TOKEN_BROWSER=… for the dashboard, which needs a token it can hand to the page).
 
-import { DataTrackFrame, DevServer, Room, RoomEvent, type RemoteDataTrack } from '../lib';
+import { DataTrackFrame, Room, RoomEvent, type RemoteDataTrack } from 'livekit-datatrack-node';
+import { DevServer } from 'livekit-datatrack-node/dev-server';
 import { serveDashboard } from './dashboard/serve';
 import { FRAME_BYTES, RATE_HZ, TELEMETRY_TRACK, decodeTelemetry, encodeTelemetry, percentile, unixNowMs } from './telemetry';
 

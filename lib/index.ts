@@ -1,9 +1,11 @@
 // livekit-datatrack-node: LiveKit data tracks for Node.js.
-// The public surface: the Room and its participants, data tracks, E2EE keys, the development SFU.
+// The public surface: the Room and its participants, data tracks, E2EE keys. The development SFU
+// is a subpath of its own (`livekit-datatrack-node/dev-server`), so this entry loads none of it.
 
 export {
   Room,
   RoomEvent,
+  ParticipantEvent,
   ConnectionState,
   DisconnectReason,
   RoomError,
@@ -15,6 +17,9 @@ export {
   ConnectError,
   ConnectErrorReason,
   type RoomEventCallbacks,
+  type ParticipantEventCallbacks,
+  type LocalParticipantEventCallbacks,
+  type RemoteParticipantEventCallbacks,
   type ParticipantPermissions,
   type RoomOptions,
   type RoomConnectOptions,
@@ -62,15 +67,5 @@ export {
 } from './datatrack';
 
 export { KeyProvider, E2eeError, type KeyProviderOptions, type KeyProviderEvents, type E2EEOptions } from './e2ee';
-
-export {
-  DevServer,
-  type DevServerOptions,
-  type ForwardInfo,
-  type RoomSnapshot,
-  type ParticipantSnapshot,
-  type TokenGrants,
-  type VideoGrant,
-} from './dev-server';
 
 export { LiveKitError } from './errors';

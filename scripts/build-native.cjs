@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the Rust addon with cargo and places it where lib/native/binding.ts looks for it,
-// under the file name `napi build --platform` would give it. Used by binding.gyp, so it must
-// not depend on devDependencies.
+// under the file name `napi build --platform` would give it. Run by scripts/install.cjs at
+// install time, so it must not depend on devDependencies.
 'use strict';
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -22,10 +22,3 @@ if (!libName) throw new Error(`unsupported platform ${process.platform}`);
 const out = path.join(root, 'native', `livekit-datatrack.${platformSuffix()}.node`);
 fs.copyFileSync(path.join(targetDir, 'release', libName), out);
 console.log(`built ${path.relative(root, out)}`);
-
-const stampIdx = process.argv.indexOf('--stamp');
-if (stampIdx > 0) {
-  const stamp = path.resolve(process.argv[stampIdx + 1]);
-  fs.mkdirSync(path.dirname(stamp), { recursive: true });
-  fs.writeFileSync(stamp, new Date().toISOString());
-}

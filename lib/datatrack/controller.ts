@@ -1,16 +1,19 @@
 // The data-track layer of a Room: the Room feeds it connection facts through DataTrackHostListener
 // and it owns everything data-track (native managers, public track objects, streams, E2EE).
-// The Room re-emits this controller's events as RoomEvents and exposes its per-participant views.
+// The participants delegate their data-track members here; the Room passes this controller's
+// events on to the participants and then emits them itself (room-integration.ts).
 
-import { EventEmitter } from 'node:events';
 import { debuglog } from 'node:util';
 import type { JoinResponse, ParticipantInfo, PublishDataTrackResponse, SignalResponse } from '@livekit/protocol';
 import { type NativeLocalManager, type NativeRemoteManager, native } from '../native/binding';
 import { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import type { E2EEOptions, KeyProvider } from '../e2ee/key-provider';
+import { emitSafely, TypedEmitter } from '../room/typed-emitter';
+import { DataTrackSubscribeError } from './errors';
 import type { DataTrackHost, DataTrackHostListener } from './host';
 import { LocalPublications } from './local-publications';
 import type { LocalDataTrack } from './local-track';
+import type { LocalDataTrackApi, RemoteDataTrackApi } from './participant-api';
 import { RemotePublications } from './remote-publications';
 import type { RemoteDataTrack } from './remote-track';
 import type { DataTrackSchemaId } from './schema';
@@ -25,14 +28,14 @@ export interface DataTrackControllerOptions extends DataTrackSettings {
   encryption?: E2EEOptions;
 }
 
-export interface DataTrackControllerEvents {
-  localDataTrackPublished: [track: LocalDataTrack];
-  localDataTrackUnpublished: [track: LocalDataTrack];
+export type DataTrackControllerEvents = {
+  localDataTrackPublished: (track: LocalDataTrack) => void;
+  localDataTrackUnpublished: (track: LocalDataTrack) => void;
   /** A remote participant published a track (fired once per publication). */
-  dataTrackPublished: [track: RemoteDataTrack];
+  dataTrackPublished: (track: RemoteDataTrack) => void;
   /** A remote track went away: unpublished, publisher left, or this room disconnected. */
-  dataTrackUnpublished: [track: RemoteDataTrack];
-}
+  dataTrackUnpublished: (track: RemoteDataTrack) => void;
+};
 
 const DEFAULTS = {
   publishTimeoutMs: 10_000,
@@ -44,7 +47,10 @@ const DEFAULTS = {
   lowWaterMark: 64 * 1024,
 } satisfies Required<DataTrackSettings>;
 
-export class DataTrackController extends EventEmitter<DataTrackControllerEvents> implements DataTrackHostListener {
+export class DataTrackController
+  extends TypedEmitter<DataTrackControllerEvents>
+  implements DataTrackHostListener, LocalDataTrackApi, RemoteDataTrackApi
+{
   readonly settings: Readonly<Required<DataTrackSettings>>;
   readonly keyProvider: KeyProvider | null;
   private localManager?: NativeLocalManager;
@@ -77,8 +83,8 @@ export class DataTrackController extends EventEmitter<DataTrackControllerEvents>
       cryptor,
       { publishTimeoutMs: s.publishTimeoutMs, unpublishTimeoutMs: s.unpublishTimeoutMs, queueCapacity: s.queueCapacity },
       {
-        published: (t) => this.emitSafely('localDataTrackPublished', t),
-        unpublished: (t) => this.emitSafely('localDataTrackUnpublished', t),
+        published: (t) => emitSafely(this, 'localDataTrackPublished', t),
+        unpublished: (t) => emitSafely(this, 'localDataTrackUnpublished', t),
       },
     );
     this.remote = new RemotePublications(
@@ -87,8 +93,8 @@ export class DataTrackController extends EventEmitter<DataTrackControllerEvents>
       cryptor,
       { subscribeTimeoutMs: s.subscribeTimeoutMs },
       {
-        published: (t) => this.emitSafely('dataTrackPublished', t),
-        unpublished: (t) => this.emitSafely('dataTrackUnpublished', t),
+        published: (t) => emitSafely(this, 'dataTrackPublished', t),
+        unpublished: (t) => emitSafely(this, 'dataTrackUnpublished', t),
       },
     );
     this.schemas = new SchemaStore(host, s.schemaTimeoutMs);
@@ -125,6 +131,8 @@ export class DataTrackController extends EventEmitter<DataTrackControllerEvents>
 
   /** `participant.waitForDataTrack(name, { signal })` */
   waitForDataTrack(identity: string, name: string, options?: { signal?: AbortSignal; timeoutMs?: number }): Promise<RemoteDataTrack> {
+    // Nothing would ever resolve the wait: tracks are only discovered while connected.
+    if (!this.host.isConnected()) return Promise.reject(new DataTrackSubscribeError('disconnected', 'the room is not connected'));
     return this.remote.waitForTrack(identity, name, options);
   }
 
@@ -249,17 +257,6 @@ export class DataTrackController extends EventEmitter<DataTrackControllerEvents>
       fn();
     } catch (err) {
       debug('%s failed: %s', what, (err as Error).stack ?? err);
-    }
-  }
-
-  /** Application listeners run inside the Room's signal handling; their exceptions must not break it. */
-  private emitSafely<K extends keyof DataTrackControllerEvents>(event: K, ...args: DataTrackControllerEvents[K]): void {
-    try {
-      (this.emit as (e: K, ...a: DataTrackControllerEvents[K]) => boolean)(event, ...args);
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
     }
   }
 }

@@ -40,7 +40,14 @@ export class DataTrackPublishError extends DataTrackError<DataTrackPublishErrorR
   }
 }
 
-export type DataTrackPushErrorReason = 'trackUnpublished' | 'queueFull' | 'encryptionFailed';
+/**
+ * - trackUnpublished: the track is no longer published.
+ * - queueFull: the send queue is full and the policy is 'throw' (see QueueFullPolicy).
+ * - emptyFrame: the payload has no bytes (it would packetize to nothing).
+ * - frameTooLarge: the payload exceeds what every receiver reassembles (about 1.95 MiB; see maxFramePayload).
+ * - encryptionFailed: room E2EE has no key to encrypt with.
+ */
+export type DataTrackPushErrorReason = 'trackUnpublished' | 'queueFull' | 'emptyFrame' | 'frameTooLarge' | 'encryptionFailed';
 
 export class DataTrackPushError extends DataTrackError<DataTrackPushErrorReason> {
   /** The very frame object that was rejected, so the caller can retry or account for it. */

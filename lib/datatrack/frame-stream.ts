@@ -29,6 +29,7 @@ export class DataTrackStream implements AsyncIterableIterator<DataTrackFrame> {
   private overflow = 0;
   private reason: DataTrackStreamEndReason | null = null;
   private readonly endListeners: Array<(reason: DataTrackStreamEndReason) => void> = [];
+  private readableView?: ReadableStream<DataTrackFrame>;
 
   /**
    * @param bufferSize frames kept for a slow reader; 0 and negatives mean 1.
@@ -119,9 +120,13 @@ export class DataTrackStream implements AsyncIterableIterator<DataTrackFrame> {
     this.cancel();
   }
 
-  /** A WHATWG ReadableStream over this stream; cancelling it cancels this stream. */
-  toReadableStream(): ReadableStream<DataTrackFrame> {
-    return new ReadableStream<DataTrackFrame>(
+  /**
+   * The same frames as a WHATWG ReadableStream (one object per stream): for `pipeTo`,
+   * `pipeThrough` or `Readable.fromWeb`. Read through it or through this iterator, not both: each
+   * frame is delivered once. Cancelling it cancels this stream; this stream ending closes it.
+   */
+  get readable(): ReadableStream<DataTrackFrame> {
+    this.readableView ??= new ReadableStream<DataTrackFrame>(
       {
         pull: async (controller) => {
           const r = await this.next();
@@ -133,6 +138,7 @@ export class DataTrackStream implements AsyncIterableIterator<DataTrackFrame> {
       // The buffer lives here, with drop-oldest; a second queue in the ReadableStream would hide overflow.
       { highWaterMark: 0 },
     );
+    return this.readableView;
   }
 
   /** @internal The track delivers a frame. Runs on the receive path: no allocation beyond the ring slot. */

@@ -236,11 +236,11 @@ export class LocalPublications implements LocalTrackOwner {
     const size = frame.payload.length;
     if (size === 0) {
       // Zero bytes packetize to zero packets: nothing would ever reach a subscriber.
-      throw new RangeError('a data track frame needs a non-empty payload');
+      throw new DataTrackPushError('emptyFrame', 'a data track frame needs a non-empty payload', frame);
     }
     const max = maxFramePayload(userTimestamp !== null, track.info.usesE2ee);
     if (size > max) {
-      throw new RangeError(`a frame of ${size} bytes exceeds what subscribers reassemble (${max} bytes)`);
+      throw new DataTrackPushError('frameTooLarge', `a frame of ${size} bytes exceeds what subscribers reassemble (${max} bytes)`, frame);
     }
     let payload: Uint8Array = frame.payload;
     let e2ee = null;

@@ -15,7 +15,7 @@ export interface LocalTrackOwner {
 export type LocalTrackState = 'published' | 'republishing' | 'unpublished';
 
 export interface DataTrackSendOptions {
-  /** @default 'drop' — a producer faster than the network loses frames, it does not fail. */
+  /** @default 'drop' (tryPush defaults to 'throw'; see QueueFullPolicy) */
   onQueueFull?: QueueFullPolicy;
   /** Stops consuming the source when aborted (the track stays published). */
   signal?: AbortSignal;
@@ -57,8 +57,9 @@ export class LocalDataTrack {
 
   /**
    * Queues a frame and sends it right away if the data channel has room. Synchronous.
-   * Throws DataTrackPushError: 'trackUnpublished'; 'queueFull' (with `onQueueFull: 'throw'`,
-   * the default here) carrying the rejected frame; 'encryptionFailed' when E2EE has no key.
+   * Throws DataTrackPushError carrying the rejected frame: 'queueFull' (with `onQueueFull: 'throw'`,
+   * the default here; send() and writable() default to 'drop'), 'emptyFrame', 'frameTooLarge',
+   * 'trackUnpublished', 'encryptionFailed' (E2EE has no key).
    * While the track is being republished after a full reconnect, frames are dropped and counted.
    */
   tryPush(frame: DataTrackFrame, options?: { onQueueFull?: QueueFullPolicy }): void {
@@ -67,8 +68,9 @@ export class LocalDataTrack {
 
   /**
    * Pushes every item of `source` (frames or bare payloads) as it arrives. Resolves when the source
-   * ends; ends quietly if the track is unpublished meanwhile; with `onQueueFull: 'throw'` rejects
-   * with the first queueFull error.
+   * ends; ends quietly if the track is unpublished meanwhile. A full queue drops the frame by
+   * default (`onQueueFull: 'drop'`); with 'throw' it rejects with the first queueFull error. Rejects
+   * with DataTrackPushError for an empty or oversized frame.
    */
   async send(
     source: AsyncIterable<DataTrackFrame | Uint8Array> | Iterable<DataTrackFrame | Uint8Array> | ReadableStream<DataTrackFrame | Uint8Array>,
@@ -89,7 +91,11 @@ export class LocalDataTrack {
     }
   }
 
-  /** A WritableStream sink for the track (e.g. `readable.pipeTo(track.writable())`). */
+  /**
+   * A WritableStream sink for the track (e.g. `readable.pipeTo(track.writable())`). A full queue
+   * drops the frame by default (`onQueueFull: 'drop'`); a write that throws (an empty or oversized
+   * frame, 'throw' on a full queue, the track unpublished) errors the stream with the DataTrackPushError.
+   */
   writable(options: { onQueueFull?: QueueFullPolicy } = {}): WritableStream<DataTrackFrame | Uint8Array> {
     const policy = options.onQueueFull ?? 'drop';
     return new WritableStream({

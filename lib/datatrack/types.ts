@@ -32,6 +32,11 @@ export interface DataTrackPublishOptions {
  * What to do with a frame when the track's send queue is full:
  * 'throw' raises DataTrackPushError('queueFull') carrying the frame; 'drop' discards the new frame;
  * 'dropOldest' evicts the oldest queued frame so the newest always gets in (freshest wins).
+ * Dropped and evicted frames are counted in `stats().framesDropped.queueFull`.
+ *
+ * Defaults: `tryPush` 'throw' (one synchronous call, the caller decides);
+ * `send` and `writable` 'drop' (a source faster than the network loses frames instead of failing
+ * the whole send or erroring the pipe).
  */
 export type QueueFullPolicy = 'throw' | 'drop' | 'dropOldest';
 

@@ -24,7 +24,8 @@ import {
 import type { WebSocket } from 'ws';
 import { answerGetBlob, DataBlobStore } from './data-blobs';
 import type { CongestionOptions } from './congestion';
-import { DATA_TRACK_LABEL, DataTrackRouter, type ForwardInfo, type ForwardStats } from './data-tracks';
+import { DATA_TRACK_LABEL, DataTrackRouter } from './data-tracks';
+import type { ForwardInfo, ForwardStats } from './forward-stats';
 import { newId } from './ids';
 import type { Logger } from './log';
 import { Participant, type ParticipantInit } from './participant';

@@ -9,12 +9,12 @@ import { ClientInfo, JoinRequest } from '@livekit/protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkJoin, grantPermission, HttpError, mintToken, verifyToken, type TokenGrants, type VerifiedToken } from './auth';
 import { DEFAULT_TARGET_LATENCY_MS } from './congestion';
-import { newForwardStats, type ForwardInfo, type ForwardStats } from './data-tracks';
+import { newForwardStats, type ForwardInfo, type ForwardStats } from './forward-stats';
 import { ensureCodecLoaded } from './forward';
 import { decodeJoinRequestParam, joinRequestFromQuery } from './join-request';
 import { createLogger, type Logger } from './log';
 import { Room, type RoomContext } from './room';
-import type { PeerTransport } from './transport';
+import { releaseStrandedChannels, type PeerTransport } from './transport';
 
 export interface DevServerOptions {
   /** 0 (default) picks a free port. */
@@ -47,7 +47,7 @@ export interface DevServerOptions {
   maxSubscriberBufferedBytes?: number;
 }
 
-export type { ForwardInfo, ForwardStats } from './data-tracks';
+export type { ForwardInfo, ForwardStats } from './forward-stats';
 
 /** Forwarding counters since the server started (across rooms and restarts). */
 export type DevServerStats = ForwardStats;
@@ -245,6 +245,7 @@ export class DevServer extends EventEmitter {
       await closed;
     }
     await transportsClosed;
+    releaseStrandedChannels();
   }
 
   private withParticipant(

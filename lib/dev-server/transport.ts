@@ -2,6 +2,8 @@
 // join request or later), creates `_reliable`, `_lossy` and `_data_track` in-band, and the SFU adopts
 // them. libdatachannel negotiates by itself: applying the remote offer produces the local answer.
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
 import type { Logger } from './log';
 import { iceUfragOf, inactivateMediaSections, mLineIndexOf } from './sdp';
@@ -27,6 +29,28 @@ export interface TransportConfig {
 }
 
 let nextPcId = 1;
+
+/**
+ * Channels that were closed before this side could listen for their close. node-datachannel holds
+ * the event loop open for every channel wrapper until the wrapper's close event has been delivered
+ * or the wrapper is garbage-collected. A channel the client opened and closed again while its
+ * announcement was in flight (a client that disconnects mid-connect) arrives already closed: its
+ * close event is never delivered, so only a collection releases it, and an idle process may not
+ * collect for a long time (jest's workers were force-exited over this). Counted here;
+ * releaseStrandedChannels() collects them when the server closes.
+ */
+let strandedChannels = 0;
+
+/**
+ * Runs a full garbage collection if channels were stranded since the last one, so their wrappers
+ * (no longer referenced: see PeerTransport.close) release their hold on the event loop.
+ */
+export function releaseStrandedChannels(): void {
+  if (strandedChannels === 0) return;
+  strandedChannels = 0;
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
 
 export class PeerTransport {
   private readonly pc: PeerConnection;
@@ -138,11 +162,16 @@ export class PeerTransport {
     void this.done.then(() => clearTimeout(fallback));
     for (const dc of this.channels.values()) {
       try {
+        // A channel that never opened here was closed before we listened: no close event will come.
+        if (!dc.isOpen()) strandedChannels++;
         dc.close();
       } catch {
         /* already gone */
       }
     }
+    // Nothing else references the wrappers (their close listeners hold no reference to them), so a
+    // stranded one can be collected.
+    this.channels.clear();
     try {
       this.pc.close();
     } catch {
@@ -156,6 +185,7 @@ export class PeerTransport {
     if (this.closed) {
       // node-datachannel holds the event loop open for a channel until its closed event has been
       // delivered to a listener (or the wrapper is collected): listen, then close.
+      if (!dc.isOpen()) strandedChannels++;
       dc.onClosed(() => undefined);
       dc.close();
       return;
@@ -166,10 +196,14 @@ export class PeerTransport {
       this.events.onDataChannelClosed?.(label, previous);
       previous.close();
     }
+    // Listeners node-datachannel holds must not reference the wrapper: a strong reference from one
+    // would keep a stranded wrapper from ever being collected.
+    const ref = new WeakRef(dc);
     dc.onClosed(() => {
-      if (this.channels.get(label) !== dc) return;
+      const closed = ref.deref();
+      if (!closed || this.channels.get(label) !== closed) return;
       this.channels.delete(label);
-      if (!this.closed) this.events.onDataChannelClosed?.(label, dc);
+      if (!this.closed) this.events.onDataChannelClosed?.(label, closed);
     });
     dc.onError((err) => this.log.debug(`channel ${label} error: ${err}`));
     dc.onMessage((msg) => {
@@ -180,9 +214,10 @@ export class PeerTransport {
     // listener goes on before the check, so an open in between is not missed (announce is idempotent).
     let announced = false;
     const announce = () => {
-      if (announced || this.closed || this.channels.get(label) !== dc) return;
+      const opened = ref.deref();
+      if (announced || this.closed || !opened || this.channels.get(label) !== opened) return;
       announced = true;
-      this.events.onDataChannel(label, dc);
+      this.events.onDataChannel(label, opened);
     };
     dc.onOpen(announce);
     if (dc.isOpen()) announce();

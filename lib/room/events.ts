@@ -12,13 +12,13 @@ export enum RoomEvent {
   ConnectionStateChanged = 'connectionStateChanged',
   ParticipantConnected = 'participantConnected',
   ParticipantDisconnected = 'participantDisconnected',
-  /** Emitted by the data-track layer. */
+  /** A remote participant published a data track; emitted after the participant's own event. */
   DataTrackPublished = 'dataTrackPublished',
-  /** Emitted by the data-track layer. */
+  /** A remote data track went away (unpublished, publisher left, or this room disconnected); after the participant's event. */
   DataTrackUnpublished = 'dataTrackUnpublished',
-  /** Emitted by the data-track layer. */
+  /** This participant's track was published; emitted after the local participant's event. */
   LocalDataTrackPublished = 'localDataTrackPublished',
-  /** Emitted by the data-track layer. */
+  /** This participant's track was unpublished (by unpublish(), the SFU or a disconnect); after the local participant's event. */
   LocalDataTrackUnpublished = 'localDataTrackUnpublished',
 }
 
@@ -36,3 +36,30 @@ export type RoomEventCallbacks = {
   localDataTrackPublished: (track: LocalDataTrack) => void;
   localDataTrackUnpublished: (track: LocalDataTrack) => void;
 };
+
+/**
+ * Participant events: each fires on the participant concerned first, then as the RoomEvent of the
+ * same name on the room (like livekit-client's ParticipantEvent). The local ones fire on
+ * `room.localParticipant`, the others on the RemoteParticipant that published the track.
+ */
+export enum ParticipantEvent {
+  DataTrackPublished = 'dataTrackPublished',
+  DataTrackUnpublished = 'dataTrackUnpublished',
+  LocalDataTrackPublished = 'localDataTrackPublished',
+  LocalDataTrackUnpublished = 'localDataTrackUnpublished',
+}
+
+/** Listener signatures of a LocalParticipant's events. */
+export type LocalParticipantEventCallbacks = {
+  localDataTrackPublished: (track: LocalDataTrack) => void;
+  localDataTrackUnpublished: (track: LocalDataTrack) => void;
+};
+
+/** Listener signatures of a RemoteParticipant's events. */
+export type RemoteParticipantEventCallbacks = {
+  dataTrackPublished: (track: RemoteDataTrack) => void;
+  dataTrackUnpublished: (track: RemoteDataTrack) => void;
+};
+
+/** Every participant event, for code that handles a Participant of either kind. */
+export type ParticipantEventCallbacks = LocalParticipantEventCallbacks & RemoteParticipantEventCallbacks;

@@ -1,5 +1,12 @@
 export { Room } from './room';
-export { RoomEvent, type RoomEventCallbacks } from './events';
+export {
+  RoomEvent,
+  ParticipantEvent,
+  type RoomEventCallbacks,
+  type ParticipantEventCallbacks,
+  type LocalParticipantEventCallbacks,
+  type RemoteParticipantEventCallbacks,
+} from './events';
 export { ConnectionState } from './connection-state';
 export { DisconnectReason } from './disconnect-reason';
 export { RoomError, RoomErrorReason } from './errors';

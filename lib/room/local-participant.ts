@@ -1,4 +1,9 @@
 import { ParticipantInfo, type ParticipantPermission } from '@livekit/protocol';
+import type { LocalDataTrack } from '../datatrack/local-track';
+import type { LocalDataTrackApi } from '../datatrack/participant-api';
+import type { DataTrackSchemaId } from '../datatrack/schema';
+import type { DataTrackPublishOptions } from '../datatrack/types';
+import type { LocalParticipantEventCallbacks } from './events';
 import { Participant } from './participant';
 
 export interface ParticipantPermissions {
@@ -14,8 +19,9 @@ export interface ParticipantPermissions {
  * This client's participant. The object lives as long as the Room, so references to it stay
  * valid across reconnects; its identity is empty until the first join.
  */
-export class LocalParticipant extends Participant {
-  constructor() {
+export class LocalParticipant extends Participant<LocalParticipantEventCallbacks> {
+  /** @internal */
+  constructor(private readonly dataTrackApi: LocalDataTrackApi) {
     super(new ParticipantInfo());
   }
 
@@ -31,6 +37,35 @@ export class LocalParticipant extends Participant {
       canSubscribeMetrics: p.canSubscribeMetrics,
       hidden: p.hidden,
     };
+  }
+
+  /**
+   * Publishes a data track; resolves once the SFU has accepted it. Rejects with
+   * DataTrackPublishError (reason: notAllowed, duplicateName, invalidName, invalidSchema,
+   * timeout, limitReached, disconnected, cancelled, internal).
+   * With room E2EE (`new Room({ encryption })`) the track is encrypted; that is decided here,
+   * at publish time.
+   */
+  publishDataTrack(options: string | DataTrackPublishOptions): Promise<LocalDataTrack> {
+    return this.dataTrackApi.publishDataTrack(options);
+  }
+
+  /** This participant's published data tracks by name (a live map). */
+  get dataTracks(): ReadonlyMap<string, LocalDataTrack> {
+    return this.dataTrackApi.localDataTracks;
+  }
+
+  /**
+   * Stores a schema definition in the SFU for subscribers to fetch (needs the SFU's data-blob
+   * store). Rejects with DataTrackSchemaStoreError.
+   */
+  defineSchema(id: DataTrackSchemaId, definition: string | Uint8Array, options?: { signal?: AbortSignal }): Promise<void> {
+    return this.dataTrackApi.defineSchema(id, definition, options);
+  }
+
+  /** Fetches the definition `identity` stored for `id`. Rejects with DataTrackSchemaStoreError. */
+  getSchema(id: DataTrackSchemaId, identity: string, options?: { signal?: AbortSignal }): Promise<string> {
+    return this.dataTrackApi.getSchema(id, identity, options);
   }
 
   /**

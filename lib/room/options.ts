@@ -15,7 +15,10 @@ export interface RoomOptions {
    * (`connection_settings.auto_subscribe_data_track`). Unset leaves the server default (off).
    */
   autoSubscribeDataTrack?: boolean;
-  /** Deadline for connect() as a whole: signal, join and peer connection. Default 15 s. */
+  /**
+   * Deadline for connect() as a whole: signal, join, peer connection and data channel. Default
+   * 15 s, which is also the default deadline of each reconnect attempt (`attemptTimeoutMs`).
+   */
   connectTimeoutMs?: number;
   /**
    * How the room retries after losing its connection: a ReconnectPolicy, or options of the default
@@ -24,9 +27,16 @@ export interface RoomOptions {
    */
   reconnectPolicy?: ReconnectPolicy | ReconnectPolicyOptions;
   /**
-   * How long a remote participant that went away with a reconnect pending (replaced by a new session
-   * of the same identity, or missing after our own full reconnect) keeps its participant object and
-   * data tracks while it comes back. Default 10 000 ms; 0 restores leave-and-join semantics.
+   * How long a remote participant that is expected back keeps its RemoteParticipant object and its
+   * data tracks (open streams included) instead of leaving. Expected back means: the server reported
+   * it gone with reason DUPLICATE_IDENTITY, SERVER_SHUTDOWN or MIGRATION, or a new session of its
+   * identity replaced it (its full reconnect), or it is missing from the room after our own full
+   * reconnect. Meanwhile no ParticipantDisconnected fires; a returning session keeps the same
+   * object (new `sid`), and its data tracks keep their objects once the new session lists them
+   * all again (under new track SIDs). When the period ends without that, the participant leaves
+   * (ParticipantDisconnected, its tracks unpublished) or, if it came back with fewer tracks, the
+   * missing ones are unpublished. Any other departure is immediate. Default 10 000 ms; 0 turns
+   * this off (a replaced session is a leave plus a join of a new object).
    */
   rejoinGraceMs?: number;
   encryption?: RoomEncryptionOptions;
@@ -44,4 +54,4 @@ export interface RoomConnectOptions {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
+export const DEFAULT_REJOIN_GRACE_MS = 10_000;

@@ -1,6 +1,6 @@
 import { DisconnectReason, ParticipantInfo, ParticipantInfo_State } from '@livekit/protocol';
 import type { LocalParticipant } from './local-participant';
-import { RemoteParticipant } from './remote-participant';
+import type { RemoteParticipant } from './remote-participant';
 
 export interface ParticipantRegistryListener {
   /** A participant (identity) appeared, or a new session of it replaced an older one. */
@@ -15,7 +15,8 @@ export interface ParticipantRegistryOptions {
   /**
    * > 0: a participant replaced by a new session of its identity (or missing after our own full
    * reconnect) keeps its object, and its data-track view, for up to this long while it rejoins.
-   * 0 (default): replacement is a leave plus a join of a new object.
+   * 0 (the default here; the Room passes RoomOptions.rejoinGraceMs): replacement is a leave plus
+   * a join of a new object.
    */
   rejoinGraceMs?: number;
 }
@@ -55,6 +56,8 @@ export class ParticipantRegistry {
 
   constructor(
     private readonly local: LocalParticipant,
+    /** Makes the object of a participant session that is new to this registry. */
+    private readonly createParticipant: (info: ParticipantInfo) => RemoteParticipant,
     private readonly listener: ParticipantRegistryListener,
     options: ParticipantRegistryOptions = {},
   ) {
@@ -118,7 +121,7 @@ export class ParticipantRegistry {
       this.remotes.delete(identity);
       this.listener.left(existing, true);
     }
-    const participant = new RemoteParticipant(info);
+    const participant = this.createParticipant(info);
     this.remotes.set(identity, participant);
     this.listener.joined(participant, info);
   }

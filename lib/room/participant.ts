@@ -1,4 +1,8 @@
 import { ParticipantInfo, ParticipantInfo_Kind, ParticipantInfo_State } from '@livekit/protocol';
+import type { LocalDataTrack } from '../datatrack/local-track';
+import type { RemoteDataTrack } from '../datatrack/remote-track';
+import type { ParticipantEventCallbacks } from './events';
+import { type EventMap, TypedEmitter } from './typed-emitter';
 
 export enum ParticipantKind {
   Standard = 'standard',
@@ -20,13 +24,23 @@ const KIND_FROM_PROTO: Record<number, ParticipantKind> = {
   [ParticipantInfo_Kind.BRIDGE]: ParticipantKind.Bridge,
 };
 
-/** What every participant exposes. Snapshots of the server's ParticipantInfo, updated in place. */
-export abstract class Participant {
+/**
+ * What every participant exposes: snapshots of the server's ParticipantInfo, updated in place, its
+ * data tracks, and its events (`E`: LocalParticipantEventCallbacks or RemoteParticipantEventCallbacks).
+ * Participants are created by their Room.
+ */
+export abstract class Participant<E extends EventMap<E> = ParticipantEventCallbacks> extends TypedEmitter<E> {
   protected _info: ParticipantInfo;
 
-  constructor(info: ParticipantInfo) {
+  // Protected and published: the subclasses' own constructors are stripped from the published
+  // declarations, and this one keeps applications from constructing them anyway.
+  protected constructor(info: ParticipantInfo) {
+    super();
     this._info = info;
   }
+
+  /** The participant's published data tracks by name (a live map; the same objects as the events carry). */
+  abstract get dataTracks(): ReadonlyMap<string, LocalDataTrack | RemoteDataTrack>;
 
   get identity(): string {
     return this._info.identity;

@@ -1,6 +1,8 @@
 // When and how a Room retries after losing its connection: bounded attempts, exponential backoff
 // with jitter, quick reconnects (resume) first and full reconnects (rejoin) after.
 
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../signal/signal-client';
+
 /** Decides the retries of one reconnect episode (from the loss until connected again or giving up). */
 export interface ReconnectPolicy {
   /**
@@ -13,7 +15,7 @@ export interface ReconnectPolicy {
    * refuses a resume, the rest of the episode uses full reconnects. Default: the first 3 attempts.
    */
   shouldResume?(attempt: number, elapsedMs: number): boolean;
-  /** Deadline of one attempt (signal, join and peer connection), in ms. Default 10 s. */
+  /** Deadline of one attempt (signal, join and peer connection), in ms. Default: connectTimeoutMs's default. */
   attemptTimeoutMs?: number;
 }
 
@@ -32,7 +34,7 @@ export interface ReconnectPolicyOptions {
   maxElapsedMs?: number;
   /** How many of the first attempts are resumes before switching to full reconnects. Default 3. */
   resumeAttempts?: number;
-  /** Deadline of one attempt. Default 10 000 ms. */
+  /** Deadline of one attempt. Default: connectTimeoutMs's default. */
   attemptTimeoutMs?: number;
 }
 
@@ -44,7 +46,7 @@ export const DEFAULT_RECONNECT_POLICY: Readonly<Required<ReconnectPolicyOptions>
   jitter: 0.2,
   maxElapsedMs: 60_000,
   resumeAttempts: 3,
-  attemptTimeoutMs: 10_000,
+  attemptTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
 });
 
 /**

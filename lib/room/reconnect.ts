@@ -6,12 +6,9 @@ import { debuglog } from 'node:util';
 import { type LeaveRequest, LeaveRequest_Action } from '@livekit/protocol';
 import { ConnectError, ConnectErrorReason } from '../signal/errors';
 import { DisconnectReason, disconnectReasonFromProto } from './disconnect-reason';
-import type { ReconnectPolicy } from './reconnect-policy';
+import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy';
 
 const debug = debuglog('livekit:reconnect');
-
-export const DEFAULT_ATTEMPT_TIMEOUT_MS = 10_000;
-const DEFAULT_RESUME_ATTEMPTS = 3;
 
 export interface ReconnectRequest {
   /** Why the connection is being re-established; also the Disconnected reason if the room gives up. */
@@ -104,7 +101,7 @@ export class Reconnector {
   }
 
   private async run(ep: Episode): Promise<void> {
-    const timeoutMs = this.policy.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
+    const timeoutMs = this.policy.attemptTimeoutMs ?? DEFAULT_RECONNECT_POLICY.attemptTimeoutMs;
     for (let attempt = 0; ; attempt++) {
       const elapsed = Date.now() - ep.startedAt;
       const delay = this.policy.nextRetryDelayMs(attempt, elapsed);
@@ -117,7 +114,7 @@ export class Reconnector {
       if (delay > 0) await sleep(delay, ep.end.signal);
       if (ep.stopped) return;
       if (ep.attempt.signal.aborted) ep.attempt = new AbortController();
-      const resume = !ep.full && (this.policy.shouldResume?.(attempt, elapsed) ?? attempt < DEFAULT_RESUME_ATTEMPTS);
+      const resume = !ep.full && (this.policy.shouldResume?.(attempt, elapsed) ?? attempt < DEFAULT_RECONNECT_POLICY.resumeAttempts);
       const signal = ep.attempt.signal;
       debug('attempt %d: %s', attempt + 1, resume ? 'resume' : 'full reconnect');
       try {

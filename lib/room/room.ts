@@ -10,15 +10,11 @@ import {
   SyncState,
   TrickleRequest,
 } from '@livekit/protocol';
-import type {
-  DataTrackChannel,
-  DataTrackHost,
-  DataTrackHostListener,
-  SignalMessage,
-} from '../datatrack/host';
-import { createDataTrackController } from '../datatrack/room-integration';
+import type { DataTrackHost, DataTrackHostListener } from '../datatrack/host';
+import { createDataTrackController, routeDataTrackEvents } from '../datatrack/room-integration';
 import { buildClientInfo } from '../signal/client-info';
 import { ConnectError, ConnectErrorReason } from '../signal/errors';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../signal/signal-client';
 import { buildJoinRequest } from '../signal/join-request';
 import { buildRtcUrl } from '../signal/url';
 import {
@@ -36,23 +32,17 @@ import { ConnectionState } from './connection-state';
 import { DisconnectReason, disconnectReasonFromProto } from './disconnect-reason';
 import { RoomError, RoomErrorReason } from './errors';
 import { RoomEvent, type RoomEventCallbacks } from './events';
+import { ROOM_INTERNALS, type RoomInternals } from './internals';
 import { LocalParticipant } from './local-participant';
-import {
-  DEFAULT_CONNECT_TIMEOUT_MS,
-  type RoomConnectOptions,
-  type RoomOptions,
-} from './options';
+import { DEFAULT_REJOIN_GRACE_MS, type RoomConnectOptions, type RoomOptions } from './options';
 import { ParticipantRegistry } from './participant-registry';
 import { Reconnector, ResumeImpossibleError, type ReconnectRequest } from './reconnect';
 import { resolveReconnectPolicy } from './reconnect-policy';
 import { SIMULATE_SCENARIOS, type SimulateScenario } from './simulate';
-import type { RemoteParticipant } from './remote-participant';
-import { typedEmitter } from './typed-emitter';
+import { RemoteParticipant } from './remote-participant';
+import { TypedEmitter } from './typed-emitter';
 
 const debug = debuglog('livekit:room');
-
-/** RoomOptions.rejoinGraceMs default. */
-const DEFAULT_REJOIN_GRACE_MS = 10_000;
 
 /** One signal session plus its peer connection, from connect() (or a full reconnect) to its end. */
 interface Session {
@@ -74,12 +64,14 @@ interface ReadyWaiter {
 
 /**
  * A connection to one LiveKit room: signal session, the single publisher peer connection and
- * the participant list. Data tracks plug in through a DataTrackHostListener (see
- * createDataTrackListener / attachDataTrackListener).
+ * the participant list. The data-track layer (lib/datatrack) sees the Room only through a
+ * DataTrackHost and is fed through a DataTrackHostListener.
  */
-export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrackHost {
+export class Room extends TypedEmitter<RoomEventCallbacks> {
   /** This client's participant; the same object for the room's lifetime. */
-  readonly localParticipant = new LocalParticipant();
+  readonly localParticipant: LocalParticipant;
+  /** @internal */
+  readonly [ROOM_INTERNALS]: RoomInternals;
 
   private readonly options: RoomOptions;
   private readonly registry: ParticipantRegistry;
@@ -88,15 +80,21 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
   private roomInfo: RoomInfo | undefined;
   /** From the last join: the next peer connection can use them (this one was offered before). */
   private lastIceServers: IceServerConfig[] = [];
-  private listener: DataTrackHostListener | undefined;
+  /** Where data-track facts go: the controller (a test of the host seam may replace it). */
+  private listener: DataTrackHostListener;
   private readyWaiters = new Set<ReadyWaiter>();
   private ending: Promise<void> | undefined;
   /** Resume / full reconnect after a loss (lib/room/reconnect.ts). */
   private readonly reconnector: Reconnector;
 
+  /** Throws a TypeError if `options.encryption` has no KeyProvider. */
   constructor(options: RoomOptions = {}) {
     super();
     this.options = { ...options };
+    const host = this.dataTrackHost();
+    const dataTracks = createDataTrackController(host, this.options);
+    this.listener = dataTracks;
+    this.localParticipant = new LocalParticipant(dataTracks);
     this.reconnector = new Reconnector(resolveReconnectPolicy(options.reconnectPolicy), {
       resume: (signal, timeoutMs, request) => this.resumeSession(signal, timeoutMs, request),
       restart: (signal, timeoutMs) => this.restartSession(signal, timeoutMs),
@@ -114,20 +112,33 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
         void this.endSession(reason, true);
       },
     });
-    this.registry = new ParticipantRegistry(this.localParticipant, {
+    this.registry = new ParticipantRegistry(this.localParticipant, (info) => new RemoteParticipant(info, dataTracks), {
       joined: (participant, info) => {
         // Announced while reconnecting too: those are participants the application has not seen.
         if (this.isConnected()) this.emit(RoomEvent.ParticipantConnected, participant);
-        this.dataTrackListener().onRemoteParticipantInfo(info);
+        this.listener.onRemoteParticipantInfo(info);
       },
-      updated: (_participant, info) => this.dataTrackListener().onRemoteParticipantInfo(info),
+      updated: (_participant, info) => this.listener.onRemoteParticipantInfo(info),
       left: (participant, replaced) => {
         // A replacement keeps the identity: the data-track layer reconciles its tracks from the
         // new session's info instead of dropping them.
-        if (!replaced) this.dataTrackListener().onRemoteParticipantLeft(participant.identity);
+        if (!replaced) this.listener.onRemoteParticipantLeft(participant.identity);
         if (this.isConnected()) this.emit(RoomEvent.ParticipantDisconnected, participant);
       },
     }, { rejoinGraceMs: options.rejoinGraceMs ?? DEFAULT_REJOIN_GRACE_MS });
+    routeDataTrackEvents(dataTracks, {
+      room: this,
+      localParticipant: this.localParticipant,
+      remoteParticipant: (identity) => this.registry.remotes.get(identity),
+    });
+    this[ROOM_INTERNALS] = {
+      host,
+      dataTracks,
+      replaceDataTrackListener: (listener) => {
+        if (this.session) throw new RoomError(RoomErrorReason.InvalidState, 'replace the data-track listener before connect()');
+        this.listener = listener;
+      },
+    };
   }
 
   get name(): string {
@@ -168,7 +179,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
     // A malformed URL is a programming error: a TypeError now, not a ConnectError later.
     buildRtcUrl(url, {});
     if (opts.signal?.aborted) throw cancelledError(opts.signal);
-    const listener = this.dataTrackListener();
+    const listener = this.listener;
     const session = { url, token, abort: new AbortController(), joined: false } as Session;
     session.signal = new SignalClient(this.signalHandler(session));
     this.session = session;
@@ -202,43 +213,24 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
     await this.endSession(DisconnectReason.ClientInitiated, true);
   }
 
-  /**
-   * Plugs in the data-track layer. Call before connect(); without it, the listener comes from
-   * createDataTrackListener() on first use.
-   */
-  attachDataTrackListener(listener: DataTrackHostListener): void {
-    if (this.session) throw new RoomError(RoomErrorReason.InvalidState, 'attach the data-track listener before connect()');
-    this.listener = listener;
+  // --- what the data-track layer sees of the Room --------------------------------------------
+
+  private dataTrackHost(): DataTrackHost {
+    return {
+      sendSignal: (message) => this.session?.signal.send(message),
+      dataTrackChannel: () => this.session?.transport?.dataTrackChannel() ?? null,
+      localIdentity: () => this.localParticipant.identity,
+      isConnected: () => this.isConnected(),
+      isReconnecting: () => this.state === ConnectionState.Reconnecting,
+      waitUntilReady: (signal) => this.waitUntilReady(signal),
+    };
   }
 
-  /** The data-track layer (lib/datatrack); subclasses may return another listener. */
-  protected createDataTrackListener(room: Room): DataTrackHostListener {
-    return createDataTrackController(room, this.options);
-  }
-
-  // --- DataTrackHost ---------------------------------------------------------------------------
-
-  sendSignal(message: SignalMessage): void {
-    this.session?.signal.send(message);
-  }
-
-  dataTrackChannel(): DataTrackChannel | null {
-    return this.session?.transport?.dataTrackChannel() ?? null;
-  }
-
-  localIdentity(): string {
-    return this.localParticipant.identity;
-  }
-
-  isConnected(): boolean {
+  private isConnected(): boolean {
     return this.state === ConnectionState.Connected || this.state === ConnectionState.Reconnecting;
   }
 
-  isReconnecting(): boolean {
-    return this.state === ConnectionState.Reconnecting;
-  }
-
-  waitUntilReady(signal?: AbortSignal): Promise<void> {
+  private waitUntilReady(signal?: AbortSignal): Promise<void> {
     if (this.state === ConnectionState.Connected) return Promise.resolve();
     if (this.state === ConnectionState.Disconnected) {
       return Promise.reject(new RoomError(RoomErrorReason.NotConnected, 'room is not connected'));
@@ -365,7 +357,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
     this.setState(ConnectionState.Disconnected);
     const gone = new RoomError(RoomErrorReason.Disconnected, `room disconnected (${reason})`);
     for (const waiter of [...this.readyWaiters]) waiter.reject(gone);
-    this.dataTrackListener().onDisconnected(reason);
+    this.listener.onDisconnected(reason);
     await signalClosed;
     if (wasConnected) this.emit(RoomEvent.Disconnected, reason);
   }
@@ -382,7 +374,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
   private async resumeSession(abort: AbortSignal, timeoutMs: number, request: ReconnectRequest): Promise<void> {
     const session = this.session;
     if (!session || !session.joined) throw new ConnectError(ConnectErrorReason.Cancelled, 'no session to resume');
-    const listener = this.dataTrackListener();
+    const listener = this.listener;
     const deadline = Date.now() + timeoutMs;
     const transport = session.transport;
     if (!transport || transport.connectionState !== 'connected') {
@@ -424,7 +416,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
   private async restartSession(abort: AbortSignal, timeoutMs: number): Promise<void> {
     const old = this.session;
     if (!old || this.ending) throw new ConnectError(ConnectErrorReason.Cancelled, 'the room is disconnecting');
-    const listener = this.dataTrackListener();
+    const listener = this.listener;
     old.abort.abort(new ConnectError(ConnectErrorReason.Cancelled, 'replaced by a full reconnect'));
     old.transport?.close();
     void old.signal.close({ sendLeave: false });
@@ -491,10 +483,6 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
     this.state = state;
     if (state === ConnectionState.Connected) for (const waiter of [...this.readyWaiters]) waiter.resolve();
     this.emit(RoomEvent.ConnectionStateChanged, state);
-  }
-
-  private dataTrackListener(): DataTrackHostListener {
-    return (this.listener ??= this.createDataTrackListener(this));
   }
 
   // --- signal and transport events -------------------------------------------------------------
@@ -615,7 +603,7 @@ export class Room extends typedEmitter<RoomEventCallbacks>() implements DataTrac
       case 'dataTrackSubscriberHandles':
       case 'storeDataBlobResponse':
       case 'getDataBlobResponse':
-        this.dataTrackListener().onSignalResponse(message);
+        this.listener.onSignalResponse(message);
         return;
       default:
         return;

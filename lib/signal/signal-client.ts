@@ -47,7 +47,11 @@ export interface SignalConnectOptions {
   timeoutMs?: number;
 }
 
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The one default deadline for connecting: a Room's connect() (RoomOptions.connectTimeoutMs), each
+ * reconnect attempt of the default policy, and a bare signal connect.
+ */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const VALIDATE_TIMEOUT_MS = 3_000;
 const CLOSE_GRACE_MS = 1_000;
 const MAX_ERROR_BODY = 16 * 1024;

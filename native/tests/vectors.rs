@@ -1,4 +1,5 @@
-//! Every case of shared/vectors/dtp.json against the Rust core.
+//! Every case of the DTP test vectors (tests/vectors/dtp.json, a copy of shared/vectors/dtp.json)
+//! against the Rust core.
 
 mod common;
 
@@ -12,7 +13,7 @@ use livekit_datatrack::remote::{Depacketizer, DropReason};
 use livekit_datatrack::time::Clock;
 
 fn vectors() -> Json {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/vectors/dtp.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/dtp.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
     parse(&text).expect("valid JSON")
 }

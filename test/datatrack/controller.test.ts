@@ -262,9 +262,26 @@ describe('pushing and receiving', () => {
 
   test('frames no subscriber could reassemble are refused up front', async () => {
     const { local } = await pair();
-    expect(() => local.tryPush({ payload: new Uint8Array(0) })).toThrow(RangeError);
-    expect(() => local.tryPush({ payload: new Uint8Array(2_046_465) })).toThrow(RangeError);
-    local.tryPush({ payload: new Uint8Array(2_046_464) });
+    const refusal = (frame: { payload: Uint8Array }) => {
+      try {
+        local.tryPush(frame, { onQueueFull: 'drop' });
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    const empty = { payload: new Uint8Array(0) };
+    const tooLarge = { payload: new Uint8Array(2_046_465) };
+    for (const [frame, reason] of [[empty, 'emptyFrame'], [tooLarge, 'frameTooLarge']] as const) {
+      const err = refusal(frame);
+      expect(err).toBeInstanceOf(DataTrackPushError);
+      expect(err).toMatchObject({ reason, frame });
+    }
+    expect(refusal({ payload: new Uint8Array(2_046_464) })).toBeUndefined();
+    // send() and writable() refuse them the same way, whatever their queue-full policy.
+    await expect(local.send([empty], { onQueueFull: 'drop' })).rejects.toMatchObject({ reason: 'emptyFrame' });
+    const writer = local.writable({ onQueueFull: 'dropOldest' }).getWriter();
+    await expect(writer.write(tooLarge)).rejects.toMatchObject({ reason: 'frameTooLarge' });
   });
 
   test('send(): async iterable, both policies; ends quietly on unpublish', async () => {

@@ -4,9 +4,6 @@
 import type { TokenGrants } from '../../lib/dev-server';
 import { startTestServer, type ServerKind, type StartOptions, type TestServer } from '../servers/test-server';
 import { Room, RoomEvent } from '../../lib/room';
-import { createDataTrackController } from '../../lib/datatrack/room-integration';
-import '../../lib/datatrack/participant-api';
-import { DataTrackController } from '../../lib/datatrack/controller';
 import type { DataTrackStream } from '../../lib/datatrack/frame-stream';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import type { DataTrackFrame } from '../../lib/datatrack/frame';
@@ -21,12 +18,6 @@ export interface TestRoomOptions {
   dataTracks?: DataTrackSettings;
 }
 
-/** Whether room.ts already creates the data-track controller itself. */
-function roomHasDataTracks(): boolean {
-  const hook = (Room.prototype as unknown as { createDataTrackListener?: () => unknown }).createDataTrackListener;
-  return typeof hook === 'function' && hook.toString().includes('createDataTrackController');
-}
-
 export class E2E {
   server!: TestServer;
   private readonly rooms = new Set<Room>();
@@ -39,10 +30,7 @@ export class E2E {
 
   async connect(identity: string, options: TestRoomOptions = {}): Promise<Room> {
     const encryption = options.keyProvider ? { keyProvider: options.keyProvider } : undefined;
-    const room = new Room({ encryption, ...(options.dataTracks ? { dataTracks: options.dataTracks } : {}) } as ConstructorParameters<typeof Room>[0]);
-    if (!roomHasDataTracks()) {
-      room.attachDataTrackListener(createDataTrackController(room as never, { encryption, dataTracks: options.dataTracks }));
-    }
+    const room = new Room({ encryption, dataTracks: options.dataTracks });
     this.rooms.add(room);
     await room.connect(this.server.url, await this.server.token(identity, options.grants));
     return room;
@@ -57,12 +45,6 @@ export class E2E {
     await this.disconnectAll();
     await this.server?.close();
   }
-}
-
-export function controllerOf(room: Room): DataTrackController {
-  const l = (room as unknown as { listener?: unknown }).listener;
-  if (!(l instanceof DataTrackController)) throw new Error('room has no data-track controller');
-  return l;
 }
 
 /** The remote track `name` of `publisher`, as `room` sees it (bounded wait). */

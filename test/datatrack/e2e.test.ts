@@ -1,7 +1,7 @@
 // Data tracks end to end: Rooms over real WebRTC through the development SFU and livekit-server (no mocks).
 
 import * as crypto from 'node:crypto';
-import { RoomEvent } from '../../lib/room';
+import { ParticipantEvent, Room, RoomEvent } from '../../lib/room';
 import { DataTrackFrame, msSinceTimestamp } from '../../lib/datatrack/frame';
 import { DataTrackPublishError, DataTrackPushError } from '../../lib/datatrack/errors';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
@@ -84,6 +84,25 @@ test('user timestamp round trip and latency helper', async () => {
   expect((await read(stream)).userTimestamp).toBeUndefined();
 });
 
+test('the subscribed stream as a WHATWG ReadableStream: piped through a TransformStream', async () => {
+  const { local, remote } = await pair();
+  const stream = await remote.subscribe();
+  const decoded = stream.readable.pipeThrough(
+    new TransformStream<{ payload: Uint8Array }, string>({ transform: (f, c) => c.enqueue(new TextDecoder().decode(f.payload)) }),
+  );
+  const reader = decoded.getReader();
+  const texts: string[] = [];
+  for (const text of ['a', 'b', 'c']) {
+    local.tryPush({ payload: new TextEncoder().encode(text) });
+    const r = await reader.read();
+    texts.push(r.value!);
+  }
+  expect(texts).toEqual(['a', 'b', 'c']);
+  await reader.cancel();
+  expect(stream.endReason).toBe('cancelled');
+  await until(() => !remote.isSubscribed, WAIT_MS, 'unsubscribed after the readable was cancelled');
+});
+
 test('resubscribe ten times', async () => {
   const { local, remote } = await pair();
   for (let i = 0; i < 10; i++) {
@@ -158,9 +177,70 @@ test('unauthorized (canPublishData: false) is refused with notAllowed', async ()
 });
 
 test('publish while disconnected fails with disconnected', async () => {
+  await expect(new Room().localParticipant.publishDataTrack('x')).rejects.toMatchObject({ reason: 'disconnected' });
   const room = await env.connect('alice');
   await room.disconnect();
   await expect(room.localParticipant.publishDataTrack('x')).rejects.toMatchObject({ reason: 'disconnected' });
+});
+
+test('waiting for a track of a participant of a disconnected room fails with disconnected', async () => {
+  const pub = await env.connect('alice');
+  const sub = await env.connect('bob');
+  const alice = await (async () => {
+    await until(() => sub.remoteParticipants.has('alice'));
+    return sub.remoteParticipants.get('alice')!;
+  })();
+  const pending = alice.waitForDataTrack('never');
+  await sub.disconnect();
+  await expect(pending).rejects.toMatchObject({ reason: 'disconnected' });
+  await expect(alice.waitForDataTrack('never')).rejects.toMatchObject({ reason: 'disconnected' });
+  expect(alice.dataTracks.size).toBe(0);
+  await pub.disconnect();
+});
+
+test('data-track events fire on the participant first, then on the room', async () => {
+  const pub = await env.connect('alice');
+  const sub = await env.connect('bob');
+  await until(() => sub.remoteParticipants.has('alice'));
+  const alice = sub.remoteParticipants.get('alice')!;
+  const log: string[] = [];
+  pub.localParticipant.on(ParticipantEvent.LocalDataTrackPublished, (t) => log.push(`local participant: published ${t.name}`));
+  pub.on(RoomEvent.LocalDataTrackPublished, (t) => log.push(`publisher room: published ${t.name}`));
+  pub.localParticipant.on(ParticipantEvent.LocalDataTrackUnpublished, (t) => log.push(`local participant: unpublished ${t.name}`));
+  pub.on(RoomEvent.LocalDataTrackUnpublished, (t) => log.push(`publisher room: unpublished ${t.name}`));
+  alice.on(ParticipantEvent.DataTrackPublished, (t) => log.push(`remote participant: published ${t.name}`));
+  sub.on(RoomEvent.DataTrackPublished, (t, p) => log.push(`subscriber room: published ${t.name} by ${p.identity}`));
+  alice.on(ParticipantEvent.DataTrackUnpublished, (t) => log.push(`remote participant: unpublished ${t.name}`));
+  sub.on(RoomEvent.DataTrackUnpublished, (t, p) => log.push(`subscriber room: unpublished ${t.name} by ${p.identity}`));
+
+  const remoteGone = once(sub, RoomEvent.DataTrackUnpublished);
+  const track = await pub.localParticipant.publishDataTrack('ordered');
+  const remote = await alice.waitForDataTrack('ordered', { timeoutMs: WAIT_MS });
+  await track.unpublish();
+  await remoteGone;
+  expect(remote.isPublished).toBe(false);
+  const publisherSide = log.filter((l) => !l.startsWith('remote') && !l.startsWith('subscriber'));
+  const subscriberSide = log.filter((l) => l.startsWith('remote') || l.startsWith('subscriber'));
+  expect(publisherSide).toEqual([
+    'local participant: published ordered',
+    'publisher room: published ordered',
+    'local participant: unpublished ordered',
+    'publisher room: unpublished ordered',
+  ]);
+  expect(subscriberSide).toEqual([
+    'remote participant: published ordered',
+    'subscriber room: published ordered by alice',
+    'remote participant: unpublished ordered',
+    'subscriber room: unpublished ordered by alice',
+  ]);
+
+  // After the publisher leaves, the unpublish still reaches the participant object it came from.
+  await pub.localParticipant.publishDataTrack('last');
+  await alice.waitForDataTrack('last', { timeoutMs: WAIT_MS });
+  const lastGone = once<[RemoteDataTrack]>(alice, ParticipantEvent.DataTrackUnpublished);
+  await pub.disconnect();
+  expect((await lastGone)[0].name).toBe('last');
+  expect(sub.remoteParticipants.has('alice')).toBe(false);
 });
 
 test('schema metadata reaches the subscriber', async () => {

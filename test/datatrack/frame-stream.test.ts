@@ -110,16 +110,37 @@ describe('DataTrackStream', () => {
     expect((await s.read())?.userTimestamp).toBe(0n);
   });
 
-  test('toReadableStream pulls from the buffer and cancelling it cancels the stream', async () => {
+  test('readable pulls from the buffer and cancelling it cancels the stream', async () => {
     const onCancel = jest.fn();
     const s = new DataTrackStream(4, onCancel);
-    const rs = s.toReadableStream();
+    const rs = s.readable;
+    expect(s.readable).toBe(rs);
     s._push(frame(1));
     const reader = rs.getReader();
     expect((await reader.read()).value?.payload[0]).toBe(1);
     await reader.cancel();
     expect(onCancel).toHaveBeenCalled();
     expect(s.endReason).toBe('cancelled');
+  });
+
+  test('readable closes when the track ends the stream, after the buffered frames', async () => {
+    const s = new DataTrackStream(4);
+    s._push(frame(1));
+    s._push(frame(2));
+    s._end('unpublished');
+    const got: number[] = [];
+    await s.readable.pipeTo(new WritableStream({ write: (f) => void got.push(f.payload[0]) }));
+    expect(got).toEqual([1, 2]);
+  });
+
+  test('readable keeps no queue of its own: a slow reader still drops the oldest frames here', async () => {
+    const s = new DataTrackStream(2);
+    const reader = s.readable.getReader();
+    for (let i = 1; i <= 5; i++) s._push(frame(i));
+    expect((await reader.read()).value?.payload[0]).toBe(4);
+    expect((await reader.read()).value?.payload[0]).toBe(5);
+    expect(s.stats()).toMatchObject({ framesReceived: 5, framesDroppedOverflow: 3 });
+    reader.releaseLock();
   });
 
   test('onEnd fires once with the reason', () => {

@@ -14,7 +14,7 @@ test('dev-server command starts, prints URL, keys and start time, serves joins, 
         if (lines.some((l) => /Ctrl\+C/.test(l))) resolve();
       });
     });
-    const running = main(['dev-server', '--port', '0', '--host', '127.0.0.1', '--keys', 'mykey:mysecret']);
+    const running = main(['dev-server', '--port=0', '--host', '127.0.0.1', '--keys', 'mykey:mysecret']);
     await withTimeout(printed, 5000, 'the CLI banner');
     const url = /listening on (ws:\/\/\S+)/.exec(lines.join('\n'))![1];
     expect(lines.join('\n')).toMatch(/API key:\s+mykey/);
@@ -37,7 +37,22 @@ test('dev-server command starts, prints URL, keys and start time, serves joins, 
 
 test('unknown commands and bad options are rejected with usage', async () => {
   await expect(main(['serve'])).rejects.toThrow(/Usage/);
-  await expect(main(['dev-server', '--port', 'abc'])).rejects.toThrow(/--port/);
-  await expect(main(['dev-server', '--keys', 'nocolon'])).rejects.toThrow(/--keys/);
-  await expect(main(['dev-server', '--bogus'])).rejects.toThrow(/unknown option/);
+  await expect(main(['dev-server', '--port', 'abc'])).rejects.toThrow(/invalid --port abc[\s\S]*Usage/);
+  await expect(main(['dev-server', '--port', '70000'])).rejects.toThrow(/invalid --port/);
+  await expect(main(['dev-server', '--port'])).rejects.toThrow(/--port[\s\S]*Usage/);
+  await expect(main(['dev-server', '--keys', 'nocolon'])).rejects.toThrow(/--keys must look like key:secret/);
+  await expect(main(['dev-server', '--bogus'])).rejects.toThrow(/unknown option '--bogus'[\s\S]*Usage/i);
+  await expect(main(['dev-server', 'extra'])).rejects.toThrow(/Usage/);
+});
+
+test('--help prints the usage and starts nothing', async () => {
+  const log = jest.spyOn(console, 'log').mockImplementation(() => {});
+  try {
+    await main(['dev-server', '--help']);
+    await main(['dev-server', '-h']);
+    expect(log).toHaveBeenCalledTimes(2);
+    expect(String(log.mock.calls[0][0])).toMatch(/^Usage: livekit-datatrack-node dev-server/);
+  } finally {
+    log.mockRestore();
+  }
 });

@@ -1,7 +1,6 @@
 // Reconnect tests: real Rooms through the development SFU and livekit-server. Frames carry "<track>#<seq>" so every
 // received frame can be checked for integrity and routing; waits are bounded, nothing sleeps.
 
-import '../../lib/datatrack/participant-api';
 import type { TestServer } from '../servers/test-server';
 import type { DataTrackStream } from '../../lib/datatrack/frame-stream';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';

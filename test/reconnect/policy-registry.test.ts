@@ -1,7 +1,7 @@
 import { DisconnectReason, DataTrackInfo, ParticipantInfo, ParticipantInfo_State } from '@livekit/protocol';
-import { LocalParticipant } from '../../lib/room/local-participant';
 import { ParticipantRegistry } from '../../lib/room/participant-registry';
 import { ExponentialBackoffPolicy } from '../../lib/room/reconnect-policy';
+import { participantsOfNewRoom } from '../room/helpers/participants';
 
 const info = (identity: string, sid: string, version: number, extra: Partial<ParticipantInfo> = {}) =>
   new ParticipantInfo({ identity, sid, version, state: ParticipantInfo_State.ACTIVE, ...extra });
@@ -27,11 +27,12 @@ describe('ParticipantRegistry with a rejoin grace period', () => {
   let registry: ParticipantRegistry;
   beforeEach(() => {
     jest.useFakeTimers();
-    const local = new LocalParticipant();
+    const { local, createRemote } = participantsOfNewRoom();
     local.resetInfo(info('me', 'PA_me', 1));
     log = [];
     registry = new ParticipantRegistry(
       local,
+      createRemote,
       {
         joined: (p, i) => log.push(`joined ${p.identity} ${i.sid}`),
         updated: (p, i) => log.push(`updated ${p.identity} ${i.sid} [${i.dataTracks.map((t) => t.sid).join(',')}]`),

@@ -12,7 +12,8 @@ import {
   type SignalResponse,
 } from '@livekit/protocol';
 import { DevServer } from '../../lib/dev-server';
-import type { DataTrackHost, DataTrackHostListener } from '../../lib/datatrack/host';
+import type { DataTrackHostListener } from '../../lib/datatrack/host';
+import { ROOM_INTERNALS } from '../../lib/room/internals';
 import { Room } from '../../lib/room/room';
 
 type Msg = SignalResponse['message'];
@@ -83,12 +84,12 @@ class Recorder implements DataTrackHostListener {
   }
 }
 
-/** The subclass hook: a Room whose data-track listener is a Recorder. */
-class RecordingRoom extends Room {
-  readonly recorder = new Recorder();
-  protected override createDataTrackListener(_room: Room): DataTrackHostListener {
-    return this.recorder;
-  }
+/** A Room whose data-track facts go to a Recorder instead of its controller. */
+function recordingRoom(): { room: Room; recorder: Recorder } {
+  const room = new Room();
+  const recorder = new Recorder();
+  room[ROOM_INTERNALS].replaceDataTrackListener(recorder);
+  return { room, recorder };
 }
 
 /** A single-packet DTP frame (S and F set) for `handle`. */
@@ -117,10 +118,9 @@ describe('Room as DataTrackHost', () => {
   });
 
   it('routes join, participants, data-track responses and packets both ways', async () => {
-    const alice = new RecordingRoom();
+    const { room: alice, recorder: a } = recordingRoom();
     rooms.push(alice);
-    const a = alice.recorder;
-    const host: DataTrackHost = alice;
+    const host = alice[ROOM_INTERNALS].host;
     expect(host.isConnected()).toBe(false);
     expect(host.dataTrackChannel()).toBeNull();
 
@@ -132,11 +132,8 @@ describe('Room as DataTrackHost', () => {
     expect(host.isReconnecting()).toBe(false);
     await a.until(() => a.channelOpens === 1, 'alice channel open');
 
-    // The attach hook, for composition instead of subclassing.
-    const b = new Recorder();
-    const bob = new Room();
+    const { room: bob, recorder: b } = recordingRoom();
     rooms.push(bob);
-    bob.attachDataTrackListener(b);
     await bob.connect(server.url, await server.token('bob', { room: 'dt' }));
     await b.until(() => b.channelOpens === 1, 'bob channel open');
     expect(b.infos.map((i) => i.identity)).toContain('alice');
@@ -164,7 +161,7 @@ describe('Room as DataTrackHost', () => {
       () => b.infos.find((i) => i.identity === 'alice' && i.dataTracks.some((t) => t.sid === trackSid)),
       'publication in alice info',
     );
-    bob.sendSignal({
+    bob[ROOM_INTERNALS].host.sendSignal({
       case: 'updateDataSubscription',
       value: new UpdateDataSubscription({ updates: [new UpdateDataSubscription_Update({ trackSid, subscribe: true })] }),
     });
@@ -191,20 +188,21 @@ describe('Room as DataTrackHost', () => {
     await bob.disconnect();
     await a.until(() => a.left.includes('bob'), 'bob left');
     expect(b.disconnects).toEqual(['clientInitiated']);
-    expect(bob.dataTrackChannel()).toBeNull();
-    await expect(bob.waitUntilReady()).rejects.toMatchObject({ reason: 'notConnected' });
+    expect(bob[ROOM_INTERNALS].host.dataTrackChannel()).toBeNull();
+    await expect(bob[ROOM_INTERNALS].host.waitUntilReady()).rejects.toMatchObject({ reason: 'notConnected' });
   });
 
   it('waitUntilReady resolves on connect, honours its AbortSignal, and rejects on disconnect', async () => {
-    const room = new RecordingRoom();
+    const { room, recorder } = recordingRoom();
     rooms.push(room);
+    const host = room[ROOM_INTERNALS].host;
     const connecting = room.connect(server.url, await server.token('ready', { room: 'ready' }));
-    const ready = room.waitUntilReady();
-    const aborted = room.waitUntilReady(AbortSignal.abort());
+    const ready = host.waitUntilReady();
+    const aborted = host.waitUntilReady(AbortSignal.abort());
     await connecting;
     await ready;
     await expect(aborted).rejects.toMatchObject({ reason: 'cancelled' });
     await room.disconnect();
-    expect(room.recorder.disconnects).toEqual(['clientInitiated']);
+    expect(recorder.disconnects).toEqual(['clientInitiated']);
   });
 });

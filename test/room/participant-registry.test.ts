@@ -1,7 +1,8 @@
 import { ParticipantInfo, ParticipantInfo_State } from '@livekit/protocol';
-import { LocalParticipant } from '../../lib/room/local-participant';
+import type { LocalParticipant } from '../../lib/room/local-participant';
 import { ParticipantRegistry } from '../../lib/room/participant-registry';
 import type { RemoteParticipant } from '../../lib/room/remote-participant';
+import { participantsOfNewRoom } from './helpers/participants';
 
 const info = (identity: string, sid: string, version: number, extra: Partial<ParticipantInfo> = {}) =>
   new ParticipantInfo({ identity, sid, version, state: ParticipantInfo_State.ACTIVE, ...extra });
@@ -12,10 +13,11 @@ describe('ParticipantRegistry', () => {
   let log: string[];
 
   beforeEach(() => {
-    local = new LocalParticipant();
+    const made = participantsOfNewRoom();
+    local = made.local;
     local.resetInfo(info('me', 'PA_me', 1));
     log = [];
-    registry = new ParticipantRegistry(local, {
+    registry = new ParticipantRegistry(local, made.createRemote, {
       joined: (p: RemoteParticipant, i) => log.push(`joined ${p.identity} ${p.sid} v${i.version}`),
       updated: (p, i) => log.push(`updated ${p.identity} v${i.version}`),
       left: (p, replaced) => log.push(`left ${p.identity} ${p.sid}${replaced ? ' replaced' : ''}`),

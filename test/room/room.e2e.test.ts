@@ -7,6 +7,7 @@ import { ConnectionState } from '../../lib/room/connection-state';
 import { DisconnectReason } from '../../lib/room/disconnect-reason';
 import { RoomErrorReason } from '../../lib/room/errors';
 import { RoomEvent } from '../../lib/room/events';
+import { ROOM_INTERNALS } from '../../lib/room/internals';
 import type { RemoteParticipant } from '../../lib/room/remote-participant';
 import { Room } from '../../lib/room/room';
 import { ConnectError, ConnectErrorReason } from '../../lib/signal/errors';
@@ -47,9 +48,10 @@ describeEachServer('Room', (suite) => {
     expect(room.localParticipant.metadata).toBe('m');
     expect(room.localParticipant.permissions?.canPublishData).toBe(true);
     expect(room.remoteParticipants.size).toBe(0);
-    expect(room.isConnected()).toBe(true);
-    expect(room.dataTrackChannel()?.isOpen).toBe(true);
-    await room.waitUntilReady();
+    const host = room[ROOM_INTERNALS].host;
+    expect(host.isConnected()).toBe(true);
+    expect(host.dataTrackChannel()?.isOpen).toBe(true);
+    await host.waitUntilReady();
   });
 
   it('two rooms see each other: existing participants listed, newcomers announced', async () => {
@@ -93,7 +95,7 @@ describeEachServer('Room', (suite) => {
     expect(bobStates).toEqual([ConnectionState.Disconnected]);
     expect(bob.connectionState).toBe(ConnectionState.Disconnected);
     expect(bob.remoteParticipants.size).toBe(0);
-    expect(bob.dataTrackChannel()).toBeNull();
+    expect(bob[ROOM_INTERNALS].host.dataTrackChannel()).toBeNull();
 
     const [gone] = await left;
     expect(gone).toBe(bobAsSeen);
@@ -112,7 +114,7 @@ describeEachServer('Room', (suite) => {
     await room.disconnect();
     expect(events).toBe(1);
     expect(room.connectionState).toBe(ConnectionState.Disconnected);
-    await expect(room.waitUntilReady()).rejects.toMatchObject({ reason: RoomErrorReason.NotConnected });
+    await expect(room[ROOM_INTERNALS].host.waitUntilReady()).rejects.toMatchObject({ reason: RoomErrorReason.NotConnected });
   });
 
   it('a room can connect again after disconnecting', async () => {

@@ -2,8 +2,6 @@
 // matrix can put it on either side of LiveKit's SDKs. Test code only.
 
 import { Room, RoomEvent, type RemoteParticipant } from '../../../lib/room';
-import { createDataTrackController } from '../../../lib/datatrack/room-integration';
-import '../../../lib/datatrack/participant-api';
 import type { RemoteDataTrack } from '../../../lib/datatrack/remote-track';
 import type { DataTrackSchemaId } from '../../../lib/datatrack/schema';
 import { KeyProvider } from '../../../lib/e2ee';
@@ -20,12 +18,6 @@ import {
   type PeerSchemaId,
   type PeerSubscription,
 } from './peer';
-
-/** Whether room.ts already builds the data-track controller itself (it may not yet). */
-function roomBuildsController(): boolean {
-  const hook = (Room.prototype as unknown as { createDataTrackListener?: () => unknown }).createDataTrackListener;
-  return typeof hook === 'function' && hook.toString().includes('createDataTrackController');
-}
 
 const toSchemaId = (id: PeerSchemaId) => id as unknown as DataTrackSchemaId;
 
@@ -51,10 +43,7 @@ export class OursPeer implements InteropPeer {
       await keyProvider.setSharedKey(opts.e2eePassphrase);
       encryption = { keyProvider };
     }
-    this.room = new Room({ encryption } as ConstructorParameters<typeof Room>[0]);
-    if (!roomBuildsController()) {
-      this.room.attachDataTrackListener(createDataTrackController(this.room as never, { encryption }));
-    }
+    this.room = new Room({ encryption });
     this.room.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => this.leftLatch(p.identity).resolve());
     await withTimeout(this.room.connect(url, token), 20_000, 'our Room connect');
   }

@@ -7,7 +7,7 @@
 // (CHROMIUM_PATH to override); `.ci/run` installs it when missing.
 
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
-import type { ForwardInfo } from '../../lib/dev-server/data-tracks';
+import type { ForwardInfo } from '../../lib/dev-server';
 import { disposeBrowserPeers } from './drivers/browser-peer';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
 import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';

@@ -56,11 +56,23 @@ async function pair(pubKind: PeerKind, subKind: PeerKind, name: string, e2eePass
   return { publisher, subscriber, local, remote, sub };
 }
 
-/** Pushes one frame and expects it byte-exact with its timestamp. */
+/**
+ * Pushes one frame and expects it byte-exact with its timestamp. livekit-server drops packets
+ * while a subscriber's channel is over its latency target (test/interop/FINDINGS.md), which a
+ * slow receiver on a loaded machine hits with a burst of a dozen packets; there a frame may take a
+ * few pushes. Whatever arrives is still checked whole.
+ */
 async function roundTrip(p: Pair, size: number, userTimestamp: bigint | undefined) {
   const payload = randomPayload(size);
-  await p.local.push(payload, userTimestamp);
-  const f = await nextReal(p.sub, 20_000);
+  const pushes = kind === 'dev-sfu' || size <= 16 * 1024 ? 1 : 5;
+  let f: Awaited<ReturnType<typeof nextReal>> = null;
+  for (let i = 1; !f; i++) {
+    await p.local.push(payload, userTimestamp);
+    f = await nextReal(p.sub, i === pushes ? 20_000 : 3_000).catch((e: unknown) => {
+      if (i === pushes) throw e;
+      return null;
+    });
+  }
   expect(f).not.toBeNull();
   expect(f!.payload.byteLength).toBe(size);
   expect(sameBytes(f!.payload, payload)).toBe(true);

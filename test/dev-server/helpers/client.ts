@@ -108,7 +108,9 @@ export class TestClient {
         connectionSettings: settings,
         reconnect: !!opts.resumeSid,
         participantSid: opts.resumeSid ?? '',
-        publisherOffer: offer ? new SessionDescription({ type: 'offer', sdp: offer, id: this.offerId }) : undefined,
+        // A resume's offer goes as a signal `offer` after the ReconnectResponse, as livekit-server
+        // ignores one inside the resume request.
+        publisherOffer: offer && !opts.resumeSid ? new SessionDescription({ type: 'offer', sdp: offer, id: this.offerId }) : undefined,
       });
       url.searchParams.set('join_request', encodeJoinRequest(join, !!opts.gzip, !!opts.unpadded));
     }
@@ -143,7 +145,7 @@ export class TestClient {
     } else {
       this.join = await this.next('join');
     }
-    if (opts.v0 && offer) this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp: offer, id: this.offerId }) });
+    if ((opts.v0 || opts.resumeSid) && offer) this.send({ case: 'offer', value: new SessionDescription({ type: 'offer', sdp: offer, id: this.offerId }) });
   }
 
   /** Resolves with the first local offer once the three LiveKit channels exist. */

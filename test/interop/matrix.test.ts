@@ -66,7 +66,7 @@ async function roundTrip(p: Pair, size: number, userTimestamp: bigint | undefine
   const payload = randomPayload(size);
   const pushes = kind === 'dev-sfu' || size <= 16 * 1024 ? 1 : 5;
   let f: Awaited<ReturnType<typeof nextReal>> = null;
-  for (let i = 1; !f; i++) {
+  for (let i = 1; !f && i <= pushes; i++) {
     await p.local.push(payload, userTimestamp);
     f = await nextReal(p.sub, i === pushes ? 20_000 : 3_000).catch((e: unknown) => {
       if (i === pushes) throw e;

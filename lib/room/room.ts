@@ -43,6 +43,8 @@ import { RemoteParticipant } from './remote-participant';
 import { TypedEmitter } from './typed-emitter';
 
 const debug = debuglog('livekit:room');
+/** How long a peer connection's failure waits for the signal to show whether the server ended the session. */
+const TRANSPORT_FAILURE_PROBE_MS = 2_000;
 
 /** One signal session plus its peer connection, from connect() (or a full reconnect) to its end. */
 interface Session {
@@ -534,12 +536,18 @@ export class Room extends TypedEmitter<RoomEventCallbacks> {
       onFailed: (state) => {
         // Only the session's current peer connection counts (a resume may have replaced it).
         if (session.transport !== transportRef.current) return;
-        this.onSessionLost(
-          session,
-          DisconnectReason.TransportFailure,
-          new ConnectError(ConnectErrorReason.ServerUnreachable, `peer connection ${state}`),
-          true,
-          { full: true },
+        // A server that removes a participant (another session took its identity, say) sends a
+        // leave and closes its peer connection at once, and the connection's failure can reach
+        // us first. Rejoining then would take the identity back from the newcomer, so the signal
+        // is asked first: its answer comes after anything the server sent before it.
+        void session.signal.probe(TRANSPORT_FAILURE_PROBE_MS).then(() =>
+          this.onSessionLost(
+            session,
+            DisconnectReason.TransportFailure,
+            new ConnectError(ConnectErrorReason.ServerUnreachable, `peer connection ${state}`),
+            true,
+            { full: true },
+          ),
         );
       },
     };

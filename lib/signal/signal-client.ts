@@ -89,6 +89,8 @@ export class SignalClient {
   /** Messages that arrived after the first one but before the owner called release(). */
   private held: SignalResponseMessage[] | undefined;
   private readonly ping: PingScheduler;
+  /** Callers of probe() waiting for the next pong (true) or the socket's end (false). */
+  private probes = new Set<(answered: boolean) => void>();
 
   constructor(private readonly handler: SignalClientHandler) {
     this.ping = new PingScheduler(
@@ -222,6 +224,29 @@ export class SignalClient {
   }
 
   /** The resume finished (transport reconnected, sync_state sent): release queued requests. */
+  /**
+   * Asks the server for a pong on this socket: true when it answers, false when the socket ends
+   * first or after `timeoutMs`. The socket is ordered, so whatever the server sent before its
+   * answer (a leave, say) has been handled by then.
+   */
+  probe(timeoutMs: number): Promise<boolean> {
+    if (this.state !== 'open') return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const settle = (answered: boolean) => {
+        clearTimeout(timer);
+        this.probes.delete(settle);
+        resolve(answered);
+      };
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      this.probes.add(settle);
+      this.write({ case: 'pingReq', value: new Ping({ timestamp: BigInt(Date.now()), rtt: BigInt(this.ping.rttMs) }) });
+    });
+  }
+
+  private settleProbes(answered: boolean): void {
+    for (const settle of [...this.probes]) settle(answered);
+  }
+
   setResumed(): void {
     this.resuming = false;
     this.flush();
@@ -236,6 +261,7 @@ export class SignalClient {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.ping.stop();
+    this.settleProbes(false);
     this.queue = [];
     this.held = undefined;
     const pending = this.pending;
@@ -293,6 +319,7 @@ export class SignalClient {
     switch (message.case) {
       case 'pongResp':
         this.ping.onPong(Number(message.value.lastPingTimestamp));
+        this.settleProbes(true);
         return;
       case 'pong':
         return;
@@ -360,6 +387,7 @@ export class SignalClient {
     this.state = 'idle';
     this.dropSocket();
     this.handler.onLost(reason, detail);
+    this.settleProbes(false);
   }
 
   private flush(): void {

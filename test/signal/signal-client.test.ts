@@ -166,6 +166,24 @@ describe('SignalClient session behaviour', () => {
     expect(client.isOpen).toBe(true);
   });
 
+  it('probe(): true on the pong, after what the server sent before it; false when the socket ends first', async () => {
+    await connect();
+    client.release();
+    const probing = client.probe(5_000);
+    const req = await endpoint.waitFor((r) => r.message.case === 'pingReq', 3000, 'the probe ping_req');
+    const sentAt = req.message.case === 'pingReq' ? req.message.value.timestamp : 0n;
+    await endpoint.send({ case: 'refreshToken', value: 'before-the-pong' });
+    await endpoint.send({ case: 'pongResp', value: new Pong({ lastPingTimestamp: sentAt, timestamp: BigInt(Date.now()) }) });
+    expect(await probing).toBe(true);
+    expect(rec.messages.map((m) => m.case)).toEqual(['refreshToken']);
+
+    const unanswered = client.probe(5_000);
+    await endpoint.waitFor((r) => r.message.case === 'pingReq' && r.message.value.timestamp !== sentAt, 3000, 'second probe');
+    (await endpoint.client()).close(1001, 'going away');
+    expect(await unanswered).toBe(false);
+    expect(await client.probe(5_000)).toBe(false);
+  });
+
   it('reports a socket closed by the server as lost', async () => {
     await connect();
     client.release();

@@ -10,12 +10,13 @@ import { serverKinds, startTestServer, type TestServer } from '../servers/test-s
 import type { ForwardInfo } from '../../lib/dev-server';
 import { disposeBrowserPeers } from './drivers/browser-peer';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
+import { testedThrough } from './peer-servers';
 import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
 
 jest.setTimeout(90_000);
 
 // Every scenario runs once per server kind; the body is not re-indented, so diffs stay readable.
-describe.each(serverKinds())('[%s]', (kind) => {
+describe.each(serverKinds().filter((k) => testedThrough('livekit-client-browser', k)))('[%s]', (kind) => {
 let server: TestServer;
 const pool = new PeerPool(() => server);
 

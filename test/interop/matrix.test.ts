@@ -8,6 +8,7 @@
 
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
+import { testedThrough } from './peer-servers';
 import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
 
 jest.setTimeout(90_000);
@@ -27,10 +28,8 @@ afterAll(async () => {
   await server?.close();
 });
 
-// livekit-client in Node (node-datachannel's polyfill) cannot establish its peer connections with
-// livekit-server ("could not establish pc connection"; test/interop/FINDINGS.md), so against it
-// livekit-client is the one in Chromium (browser.test.ts) and this matrix keeps the Rust SDK.
-const THEIRS: PeerKind[] = kind === 'dev-sfu' ? ['livekit-client', 'rust-ffi'] : ['rust-ffi'];
+// Against livekit-server, livekit-client is the one in Chromium (browser.test.ts; see peer-servers.ts).
+const THEIRS = (['livekit-client', 'rust-ffi'] as PeerKind[]).filter((peer) => testedThrough(peer, kind));
 /** [publisher kind, subscriber kind]: ours on one side, one of LiveKit's SDKs on the other. */
 const DIRECTIONS: Array<[PeerKind, PeerKind]> = THEIRS.flatMap((k): Array<[PeerKind, PeerKind]> => [
   ['ours', k],

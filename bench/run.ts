@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --full] [--rows ceiling,ours,livekit-client,rust-ffi]`
+// `npm run bench [-- --quick | --full] [--rows ceiling,ours,livekit-client,rust-ffi] [--server dev|livekit]`
 //
 // Every row runs in the same process layout: the relay (ceiling) or the development SFU (all
 // other rows) in this process, the publisher in one child process and the subscriber(s) in
@@ -6,7 +6,7 @@
 
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DevServer } from '../lib/dev-server';
+import { startBenchServer, type BenchServerKind } from './lib/server';
 import { RoleProcess } from './lib/child-process';
 import type { Cell, RowKind } from './lib/protocol';
 import { BareRelay } from './lib/relay';
@@ -88,6 +88,14 @@ function customPlan(cells: string, durationS: number, repeats: number): Plan {
   return { matrix, durationS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1 };
 }
 
+/** `--server livekit` runs the SDK rows through livekit-server instead of the development SFU. */
+function serverArg(argv: string[]): BenchServerKind {
+  const server = argValue(argv, 'server') ?? 'dev';
+  if (server !== 'dev' && server !== 'livekit') throw new Error(`--server: '${server}' (dev or livekit)`);
+  return server;
+}
+const SERVER = serverArg(process.argv.slice(2));
+
 function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string } {
   const all: RowKind[] = ['ceiling', 'ours', 'ours-e2ee', 'livekit-client', 'rust-ffi'];
   const rowsArg = argValue(argv, 'rows');
@@ -128,10 +136,10 @@ class RowSession {
         ]);
         return new RowSession(row, subscribers, pub, sub, () => relay.close());
       }
-      const server = await DevServer.start({ port: 0 });
+      const server = await startBenchServer(SERVER);
       const room = `bench-${row}`;
-      const pubToken = await server.token(PUBLISHER, { room });
-      const subTokens = await Promise.all(Array.from({ length: subscribers }, (_, i) => server.token(`bench-subscriber-${i}`, { room })));
+      const pubToken = await server.token(PUBLISHER, room);
+      const subTokens = await Promise.all(Array.from({ length: subscribers }, (_, i) => server.token(`bench-subscriber-${i}`, room)));
       const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER };
       await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
       await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
@@ -228,7 +236,7 @@ async function main(): Promise<void> {
   const results: CellResult[] = [];
   const started = Date.now();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}; ${plan.repeats} run(s) of the matrix, medians reported\n`);
+  console.log(`bench (${mode}, SDK rows through ${SERVER === 'dev' ? 'the development SFU' : 'livekit-server'}) on ${machine}\nrows: ${rows.join(', ')}; ${plan.repeats} run(s) of the matrix, medians reported\n`);
 
   const runs: CellResult[] = [];
   for (let rep = 0; rep < plan.repeats; rep++) {
@@ -270,7 +278,7 @@ async function main(): Promise<void> {
   }
 
   results.push(...foldRepeats(runs));
-  const title = `livekit-datatrack-node bench (${mode}), ${machine}`;
+  const title = `livekit-datatrack-node bench (${mode}${SERVER === 'livekit' ? ', through livekit-server' : ''}), ${machine}`;
   console.log('\n== idle CPU (published and subscribed, no frames) ==\n' + toIdleTable(results));
   console.log('\n== matrix ==\n' + toTable(results.filter((r) => r.section === 'matrix')));
   if (plan.saturation.length) {
@@ -286,7 +294,7 @@ async function main(): Promise<void> {
   if (plan.fanout.length) console.log('\n== fan-out (1 KiB @ 100 Hz) ==\n' + toTable(results.filter((r) => r.section === 'fanout')));
   console.log('\n== ratios ==\n' + toRatios(results));
   const dir = path.join(__dirname, 'results');
-  const base = mode === 'full' ? 'latest' : mode === 'quick' ? 'quick' : 'cells';
+  const base = (mode === 'full' ? 'latest' : mode === 'quick' ? 'quick' : 'cells') + (SERVER === 'livekit' ? '-livekit' : '');
   writeResults(dir, base, results, title, runs);
   console.log(`\nwrote ${path.relative(process.cwd(), dir)}/${base}.csv and ${base}.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -28,6 +28,7 @@ import {
 } from './schema';
 import type { FrameSender } from './sender';
 import type { DataTrackInfo, DataTrackPublishOptions, LocalDataTrackStats, QueueFullPolicy } from './types';
+import { RequestWindow } from './request-window';
 
 const debug = debuglog('livekit:datatrack');
 const MAX_NAME_BYTES = 256;
@@ -63,6 +64,8 @@ export class LocalPublications implements LocalTrackOwner {
   readonly byName = new Map<string, LocalDataTrack>();
   private readonly byHandle = new Map<number, LocalDataTrack>();
   private readonly pendingByHandle = new Map<number, PendingPublish>();
+  /** Publish and republish requests in flight, by handle (see request-window.ts). */
+  private readonly publishRequests = new RequestWindow<number>();
   /** Handles whose publish was given up; a late acceptance must be undone. */
   private readonly abandoned = new Set<number>();
   private readonly unpublishWaits = new Map<number, Pending<void>>();
@@ -147,7 +150,10 @@ export class LocalPublications implements LocalTrackOwner {
           ),
         signal,
         onAbort: cancelled,
-        onSettle: () => this.pendingByHandle.delete(handle),
+        onSettle: () => {
+          this.pendingByHandle.delete(handle);
+          this.publishRequests.settle(handle);
+        },
       }),
     };
     this.pendingByHandle.set(handle, entry);
@@ -158,7 +164,7 @@ export class LocalPublications implements LocalTrackOwner {
         this.safeNative(() => this.manager().publishFailed(handle));
       }
     });
-    this.host.sendSignal({ case: 'publishDataTrackRequest', value: request });
+    this.sendPublish(handle, request);
     return entry.wait.promise;
   }
 
@@ -173,6 +179,7 @@ export class LocalPublications implements LocalTrackOwner {
       return;
     }
     const track = this.byHandle.get(handle);
+    this.publishRequests.settle(handle);
     if (track && track._state === 'republishing') {
       this.safeNative(() => this.manager().publishSucceeded(handle, info.sid));
       track._setSid(info.sid);
@@ -212,6 +219,7 @@ export class LocalPublications implements LocalTrackOwner {
         return true;
       }
       const track = this.byHandle.get(handle);
+      this.publishRequests.settle(handle);
       if (track && track._state === 'republishing') {
         debug('republishing %s failed: %s', track.name, rr.message);
         this.markUnpublished(track);
@@ -323,6 +331,8 @@ export class LocalPublications implements LocalTrackOwner {
       if (t && t._state === 'published') t._state = 'republishing';
     }
     for (const entry of this.pendingByHandle.values()) entry.resend = true;
+    // Requests in flight went with the old session; onJoined submits them all again.
+    this.publishRequests.clear();
     // Unpublish answers will not come from the new session.
     for (const w of this.unpublishWaits.values()) w.resolve();
   }
@@ -331,12 +341,12 @@ export class LocalPublications implements LocalTrackOwner {
   onJoined(): void {
     for (const t of this.byHandle.values()) {
       if (t._state !== 'republishing') continue;
-      this.host.sendSignal({ case: 'publishDataTrackRequest', value: this.requestFor(t) });
+      this.sendPublish(t._handle, this.requestFor(t));
     }
     for (const entry of this.pendingByHandle.values()) {
       if (!entry.resend) continue;
       entry.resend = false;
-      this.host.sendSignal({ case: 'publishDataTrackRequest', value: entry.request });
+      this.sendPublish(entry.handle, entry.request);
     }
   }
 
@@ -369,9 +379,14 @@ export class LocalPublications implements LocalTrackOwner {
     for (const t of [...this.byHandle.values()]) this.markUnpublished(t);
     for (const w of [...this.unpublishWaits.values()]) w.resolve();
     this.abandoned.clear();
+    this.publishRequests.clear();
   }
 
   // ---- internals ----
+
+  private sendPublish(handle: number, request: PublishDataTrackRequest): void {
+    this.publishRequests.submit(handle, () => this.host.sendSignal({ case: 'publishDataTrackRequest', value: request }));
+  }
 
   private completePublish(entry: PendingPublish, info: ProtoDataTrackInfo): void {
     const { handle, request } = entry;

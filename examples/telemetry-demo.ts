@@ -9,8 +9,8 @@
 
 import { DataTrackFrame, Room, RoomEvent, type RemoteDataTrack } from 'livekit-datatrack-node';
 import { DevServer } from 'livekit-datatrack-node/dev-server';
-import { serveDashboard } from './dashboard/serve';
-import { FRAME_BYTES, RATE_HZ, TELEMETRY_TRACK, decodeTelemetry, encodeTelemetry, percentile, unixNowMs } from './telemetry';
+import { serveDashboard } from './dashboard/serve.js';
+import { FRAME_BYTES, RATE_HZ, TELEMETRY_TRACK, decodeTelemetry, encodeTelemetry, percentile, unixNowMs } from './telemetry.js';
 
 const DURATION_S = Number(process.env.DEMO_SECONDS ?? 60);
 const ROOM = 'demo';

@@ -4,8 +4,8 @@
 
 import * as LK from 'livekit-client';
 import uPlot from 'uplot';
-import { RATE_HZ, decodeTelemetry, percentile, unixNowMs } from '../telemetry';
-import type { DashboardConfig, DashboardPoint, DashboardState } from './types';
+import { RATE_HZ, decodeTelemetry, percentile, unixNowMs } from '../telemetry.js';
+import type { DashboardConfig, DashboardPoint, DashboardState } from './types.js';
 
 const WINDOW_S = 10;
 const WINDOW_POINTS = WINDOW_S * RATE_HZ;

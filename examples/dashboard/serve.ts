@@ -3,8 +3,8 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { serveBrowserSite, type BrowserSite } from '../browser-site';
-import type { DashboardConfig } from './types';
+import { serveBrowserSite, type BrowserSite } from '../browser-site.js';
+import type { DashboardConfig } from './types.js';
 
 export interface DashboardOptions extends Omit<DashboardConfig, 'token'> {
   /** Mints the token for one page load; `n` counts page loads, for distinct identities. */

@@ -1,7 +1,7 @@
 // What the dashboard page gets from the demo (config.json) and what it exposes to its test
 // (`window.dashboard`).
 
-import type { Telemetry } from '../telemetry';
+import type { Telemetry } from '../telemetry.js';
 
 export interface DashboardConfig {
   /** Signal URL of the SFU, e.g. ws://127.0.0.1:7880 */

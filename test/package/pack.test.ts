@@ -23,6 +23,8 @@ const PACKAGE = 'livekit-datatrack-node';
 /** The README's TypeScript blocks, in order; the first is the one the README calls its first example. */
 const README_BLOCKS = [...fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
 const EXAMPLES = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
+/** What the demo itself builds with besides this package (its page bundler), from the repository. */
+const EXAMPLE_DEPENDENCIES = ['esbuild'];
 /** Frames the first example receives before it disconnects; its output has one line per frame. */
 const FIRST_EXAMPLE_FRAME = /^robot\/telemetry: \{"x":\d+\}$/gm;
 
@@ -118,6 +120,9 @@ beforeAll(async () => {
     { cwd: project, maxBuffer: 16 * 1024 * 1024 },
   );
   installOutput = install.stdout + install.stderr;
+  for (const dep of EXAMPLE_DEPENDENCIES) {
+    fs.symlinkSync(path.join(ROOT, 'node_modules', dep), path.join(project, 'node_modules', dep), 'dir');
+  }
 
   for (const variant of VARIANTS) {
     const dir = path.join(project, variant.name);
@@ -135,11 +140,13 @@ beforeAll(async () => {
           outDir: 'out',
           ...variant.compilerOptions,
         },
-        include: ['*.ts'],
+        include: ['*.ts', 'examples/*.ts'],
       }),
     );
     README_BLOCKS.forEach((code, i) => fs.writeFileSync(path.join(dir, `readme-${i + 1}.ts`), code));
-    for (const example of EXAMPLES) fs.copyFileSync(path.join(ROOT, 'examples', example), path.join(dir, `example-${example}`));
+    // The examples keep their layout (the demo imports its own modules) and are checked as a user
+    // who copied the folder would compile them; the browser page is bundled, not compiled here.
+    fs.cpSync(path.join(ROOT, 'examples'), path.join(dir, 'examples'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'surface.ts'), SURFACE_CHECK);
   }
 });

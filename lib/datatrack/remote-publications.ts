@@ -296,9 +296,15 @@ export class RemotePublications implements RemoteTrackOwner {
       return;
     }
     for (const track of this.subscribed) {
-      if (track._sub !== 'pending') continue;
       const handle = manager.subscriberHandle(track._trackId);
-      if (handle === 0) continue;
+      if (track._sub === 'active' && handle === 0) {
+        // The SFU dropped a subscription we still want: livekit-server can lose a subscribe that
+        // reaches it while it is still tearing down the previous subscription. Ask again.
+        track._sub = 'pending';
+        this.sendSubscription(track, true);
+        continue;
+      }
+      if (track._sub !== 'pending' || handle === 0) continue;
       track._sub = 'active';
       this.resolvePending(track);
     }

@@ -359,6 +359,24 @@ describe('pushing and receiving', () => {
     expect(f?.payload[0]).toBe(42);
   });
 
+  test('a map that drops a subscription we still hold makes us ask again, and frames resume', async () => {
+    // livekit-server can lose a subscribe that reaches it while it tears down the previous one,
+    // and then sends a map without the track.
+    const { local, bob, remote } = await pair();
+    const s = await remote.subscribe();
+    const asked = () => bob.sentOf('updateDataSubscription').filter((u) => u.updates[0].subscribe).length;
+    const before = asked();
+    const { DataTrackSubscriberHandles } = require('@livekit/protocol');
+    bob.controller.onSignalResponse({ case: 'dataTrackSubscriberHandles', value: new DataTrackSubscriberHandles({ subHandles: {} }) });
+    expect(asked()).toBe(before + 1);
+    let f;
+    for (let tries = 0; !f && tries < 50; tries++) {
+      local.tryPush({ payload: Uint8Array.of(9) });
+      f = await s.read({ timeoutMs: 20 });
+    }
+    expect(f?.payload[0]).toBe(9);
+  });
+
   test('bufferSize 0 clamps to 1; bufferSize 1 drops the oldest and counts it', async () => {
     const { local, remote } = await pair();
     const s0 = await remote.subscribe({ bufferSize: 0 });

@@ -1,5 +1,5 @@
-// End-to-end harness: real Rooms over real WebRTC through the development SFU. Every wait is
-// bounded; nothing sleeps to synchronize.
+// End-to-end harness: real Rooms over real WebRTC through the development SFU or livekit-server
+// (test/servers). Every wait is bounded; nothing sleeps to synchronize.
 
 import type { TokenGrants } from '../../lib/dev-server';
 import { startTestServer, type ServerKind, type StartOptions, type TestServer } from '../servers/test-server';

@@ -1,0 +1,50 @@
+// What changed in a room during one turn of the event loop, sent once when the turn's requests are
+// handled: every participant whose info changed, then every subscriber whose handle map changed.
+// A client writing N publish requests at once costs one update listing N tracks, not N updates
+// listing 1..N tracks each (quadratic bytes and CPU that froze every room of the process).
+
+import type { Participant } from './participant';
+
+export interface UpdateBatchSink {
+  /** Infos in the order they first changed this turn; handle maps after them. */
+  flush(infosChanged: Participant[], handlesChanged: Participant[]): void;
+}
+
+export class UpdateBatch {
+  private readonly infos = new Set<Participant>();
+  private readonly handles = new Set<Participant>();
+  private scheduled: NodeJS.Immediate | null = null;
+
+  constructor(private readonly sink: UpdateBatchSink) {}
+
+  infoChanged(p: Participant): void {
+    this.infos.add(p);
+    this.schedule();
+  }
+
+  handlesChanged(p: Participant): void {
+    this.handles.add(p);
+    this.schedule();
+  }
+
+  /** Sends what is pending now (e.g. before a message that must come after it). */
+  flushNow(): void {
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
+    if (this.infos.size === 0 && this.handles.size === 0) return;
+    const infos = [...this.infos];
+    const handles = [...this.handles];
+    this.infos.clear();
+    this.handles.clear();
+    this.sink.flush(infos, handles);
+  }
+
+  private schedule(): void {
+    // setImmediate, not a microtask: every request already read from the sockets in this turn of
+    // the loop lands in the same batch.
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = null;
+      this.flushNow();
+    });
+  }
+}

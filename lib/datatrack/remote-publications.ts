@@ -53,7 +53,13 @@ const ZERO_NATIVE: RemoteTrackStats = Object.freeze({
 
 export class RemotePublications implements RemoteTrackOwner {
   private readonly byTrackId = new Map<number, RemoteDataTrack>();
-  /** identity → name → track: the public `participant.dataTracks`. */
+  /** identity → every published track of it, in the order they appeared. */
+  private readonly owned = new Map<string, Set<RemoteDataTrack>>();
+  /**
+   * identity → name → track: the public `participant.dataTracks`. Names are unique per publisher
+   * on a conforming server; should one repeat, the first track holds the name and the next takes
+   * it over when the first goes away (both stay published and are unpublished like any other).
+   */
   private readonly byParticipant = new Map<string, Map<string, RemoteDataTrack>>();
   /** Tracks with a subscription wanted (pending or active). */
   private readonly subscribed = new Set<RemoteDataTrack>();
@@ -123,14 +129,23 @@ export class RemotePublications implements RemoteTrackOwner {
     const descriptors: RemoteTrackDescriptor[] = [];
     const protoBySid = new Map<string, ProtoDataTrackInfo>();
     for (const t of info.dataTracks) {
-      // Only GCM is E2EE for data tracks; anything else unknown is skipped rather than misread.
-      if (t.encryption !== Encryption_Type.NONE && t.encryption !== Encryption_Type.GCM) continue;
+      // Validated per track: one bad entry must not cost the participant's other tracks.
+      if (!isUsableTrackInfo(t)) {
+        debug('%s: ignoring data track %o (bad SID, handle or encryption)', info.identity, t.sid);
+        continue;
+      }
+      // Of entries repeating a SID the first counts, as in the addon.
+      if (protoBySid.has(t.sid)) continue;
       descriptors.push({ sid: t.sid, pubHandle: t.pubHandle, name: t.name, usesE2ee: t.encryption === Encryption_Type.GCM });
       protoBySid.set(t.sid, t);
     }
-    // Keep the counters of tracks about to disappear.
-    const mine = this.byParticipant.get(info.identity);
-    if (mine) for (const t of mine.values()) if (!protoBySid.has(t.sid)) this.snapshotNative(t);
+    // Keep the counters of tracks about to disappear (gone, or renamed: a rename is a new track).
+    const mine = this.owned.get(info.identity);
+    if (mine) {
+      for (const t of mine) {
+        if (protoBySid.get(t.sid)?.name !== t.name) this.snapshotNative(t);
+      }
+    }
     let changes: RemotePublicationChanges;
     try {
       changes = this.manager().updateParticipant(info.identity, descriptors);
@@ -142,8 +157,8 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onParticipantLeft(identity: string): void {
-    const mine = this.byParticipant.get(identity);
-    if (mine) for (const t of mine.values()) this.snapshotNative(t);
+    const mine = this.owned.get(identity);
+    if (mine) for (const t of mine) this.snapshotNative(t);
     let changes: RemotePublicationChanges;
     try {
       changes = this.manager().removeParticipant(identity);
@@ -153,7 +168,8 @@ export class RemotePublications implements RemoteTrackOwner {
     }
     this.apply(identity, changes, new Map());
     // Tracks the addon no longer knew about still must not linger.
-    if (mine) for (const t of [...mine.values()]) this.unpublished(t, 'unpublished');
+    if (mine) for (const t of [...mine]) this.unpublished(t, 'unpublished');
+    this.owned.delete(identity);
     this.byParticipant.delete(identity);
     const waiters = this.trackWaiters.get(identity);
     if (waiters) {
@@ -196,7 +212,9 @@ export class RemotePublications implements RemoteTrackOwner {
       const track = new RemoteDataTrack(trackId, info, identity, this, this.cryptor);
       this.byTrackId.set(trackId, track);
       this.infos.set(track, p);
-      this.tracksOf(identity).set(info.name, track);
+      this.ownedBy(identity).add(track);
+      const byName = this.tracksOf(identity);
+      if (!byName.has(info.name)) byName.set(info.name, track);
       this.events.published(track);
       const waiters = this.trackWaiters.get(identity)?.get(info.name);
       if (waiters) for (const w of [...waiters]) w.wait.resolve(track);
@@ -206,10 +224,33 @@ export class RemotePublications implements RemoteTrackOwner {
   private unpublished(track: RemoteDataTrack, reason: 'unpublished' | 'disconnected'): void {
     if (!track._markUnpublished()) return;
     this.byTrackId.delete(track._trackId);
-    const map = this.byParticipant.get(track.publisherIdentity);
-    if (map?.get(track.name) === track) map.delete(track.name);
+    const identity = track.publisherIdentity;
+    const all = this.owned.get(identity);
+    all?.delete(track);
+    const map = this.byParticipant.get(identity);
+    if (map?.get(track.name) === track) {
+      map.delete(track.name);
+      // A track repeating the name takes it over (only a non-conforming server repeats names).
+      if (all) {
+        for (const other of all) {
+          if (other.name === track.name) {
+            map.set(other.name, other);
+            break;
+          }
+        }
+      }
+    }
     this.endSubscription(track, reason);
     this.events.unpublished(track);
+  }
+
+  private ownedBy(identity: string): Set<RemoteDataTrack> {
+    let set = this.owned.get(identity);
+    if (!set) {
+      set = new Set();
+      this.owned.set(identity, set);
+    }
+    return set;
   }
 
   // ---- subscriptions ----
@@ -386,13 +427,13 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onDisconnected(): void {
-    for (const identity of this.identities()) {
-      const mine = this.byParticipant.get(identity)!;
-      for (const t of [...mine.values()]) {
+    for (const mine of this.owned.values()) {
+      for (const t of [...mine]) {
         this.snapshotNative(t);
         this.unpublished(t, 'disconnected');
       }
     }
+    this.owned.clear();
     this.byParticipant.clear();
     for (const byName of this.trackWaiters.values()) {
       for (const set of byName.values()) {
@@ -478,4 +519,11 @@ export class RemotePublications implements RemoteTrackOwner {
     const live = this.liveNative(track);
     if (live) this.finalNative.set(track, live);
   }
+}
+
+/** What the addon can take: a SID, a publisher handle in 1..65535, and an encryption we know. */
+function isUsableTrackInfo(t: ProtoDataTrackInfo): boolean {
+  // Only GCM is E2EE for data tracks; anything else unknown is skipped rather than misread.
+  const knownEncryption = t.encryption === Encryption_Type.NONE || t.encryption === Encryption_Type.GCM;
+  return knownEncryption && t.sid !== '' && Number.isInteger(t.pubHandle) && t.pubHandle >= 1 && t.pubHandle <= 0xffff;
 }

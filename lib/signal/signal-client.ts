@@ -13,7 +13,15 @@ import {
   SignalResponse,
 } from '@livekit/protocol';
 import WebSocket from 'ws';
-import { ConnectError, ConnectErrorReason, connectErrorFromSocketError, reasonForHttpStatus } from './errors';
+import {
+  ConnectError,
+  ConnectErrorReason,
+  connectErrorFromSocketError,
+  reasonForHttpStatus,
+  SIGNAL_PROTOCOL_WARNING_CODE,
+  SignalProtocolError,
+  SignalProtocolErrorReason,
+} from './errors';
 import { httpGetText, readBody } from './http';
 import { encodeJoinRequest } from './join-request';
 import { PingScheduler } from './ping';
@@ -85,6 +93,8 @@ export class SignalClient {
   /** Messages that arrived after the first one but before the owner called release(). */
   private held: SignalResponseMessage[] | undefined;
   private readonly ping: PingScheduler;
+  /** Undecodable server messages on this connection (dropped). */
+  private undecodable = 0;
 
   constructor(private readonly handler: SignalClientHandler) {
     this.ping = new PingScheduler(
@@ -276,7 +286,7 @@ export class SignalClient {
           }),
         );
       } else {
-        debug('dropping undecodable signal message: %s', String(err));
+        this.reportUndecodable(data, isBinary, err);
       }
       return;
     }
@@ -295,6 +305,24 @@ export class SignalClient {
     }
     if (this.held) this.held.push(message);
     else this.deliver(message);
+  }
+
+  /** Counted, debug-logged, and warned about once per connection (a flood must not flood stderr). */
+  private reportUndecodable(data: Buffer, isBinary: boolean, err: unknown): void {
+    this.undecodable++;
+    debug('dropping undecodable signal message: %s', String(err));
+    if (this.undecodable > 1) return;
+    const error = new SignalProtocolError(
+      SignalProtocolErrorReason.Undecodable,
+      `dropped an undecodable ${isBinary ? 'binary' : 'text'} signal message (${data.length} bytes) from the server`,
+      { cause: err },
+    );
+    try {
+      process.emitWarning(error);
+    } catch {
+      // A test runner's sandbox may not take our Error as one: the same warning, by name.
+      process.emitWarning(error.message, { type: error.name, code: SIGNAL_PROTOCOL_WARNING_CODE });
+    }
   }
 
   private deliver(message: SignalResponseMessage): void {

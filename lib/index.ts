@@ -74,3 +74,4 @@ export {
 } from './dev-server';
 
 export { LiveKitError } from './errors';
+export { SignalProtocolError, SignalProtocolErrorReason, SIGNAL_PROTOCOL_WARNING_CODE } from './signal/errors';

@@ -28,7 +28,7 @@ describe('hostile signal messages', () => {
       expect(typed).toHaveLength(1);
       expect(typed[0].reason).toBe(SignalProtocolErrorReason.Undecodable);
       expect(typed[0].code).toBe(SIGNAL_PROTOCOL_WARNING_CODE);
-      expect(room.state).toBe('connected');
+      expect(room.connectionState).toBe('connected');
     } finally {
       emitted.mockRestore();
     }
@@ -63,7 +63,7 @@ describe('hostile signal messages', () => {
       // A round trip through the session proves it has been up for a while of loop turns.
       session.send(update(participant('bob', [{ sid: 'DTR_p', pubHandle: 1, name: 'p' }])));
       await trackNamed(room, 'bob', 'p');
-      expect(room.state).toBe('connected');
+      expect(room.connectionState).toBe('connected');
       // An overflowed interval fires every millisecond (3,650 pings in 2 s before the fix).
       expect(session.count('pingReq')).toBeLessThanOrEqual(1);
     }
@@ -92,6 +92,6 @@ describe('hostile signal messages', () => {
       }
     };
     await answer();
-    expect(room.state).toBe('connected');
+    expect(room.connectionState).toBe('connected');
   });
 });

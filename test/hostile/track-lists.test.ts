@@ -131,7 +131,7 @@ describe('hostile handle maps and packets', () => {
     // Nothing else reached either track.
     expect(a.stats().framesReceived).toBe(2);
     expect(b.stats().framesReceived).toBe(1);
-    expect(room.state).toBe('connected');
+    expect(room.connectionState).toBe('connected');
     await h.expectFreshRoomWorks();
   });
 });

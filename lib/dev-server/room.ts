@@ -61,7 +61,13 @@ export class Room {
   readonly createdAtMs = Date.now();
   private readonly members = new Map<string, Participant>();
   readonly dataTracks: DataTrackRouter;
-  private readonly updates = new UpdateBatch({ flush: (infos, handles) => this.sendUpdates(infos, handles) });
+  private readonly updates = new UpdateBatch({
+    flush: (infos, handles) => this.sendUpdates(infos, handles),
+    busy: () => {
+      for (const p of this.members.values()) if ((p.signal?.pendingRequests ?? 0) > 0) return true;
+      return false;
+    },
+  });
 
   constructor(
     readonly name: string,

@@ -6,6 +6,7 @@
 import { Pong, SignalRequest, SignalResponse } from '@livekit/protocol';
 import type { WebSocket } from 'ws';
 import type { Logger } from './log';
+import { RequestQueue } from './request-queue';
 
 export type SignalMessage = SignalResponse['message'];
 
@@ -35,15 +36,29 @@ export class SignalConnection {
   /** Set by a text frame: replies are protojson text frames until the next binary one. */
   private json = false;
   private closeListeners: Array<() => void> = [];
+  private readonly requests: RequestQueue<SignalRequest>;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly onRequest: (req: SignalRequest) => void,
     private readonly log: Logger,
   ) {
+    this.requests = new RequestQueue(
+      (req) => this.dispatch(req),
+      (backlogged) => (backlogged ? ws.pause() : ws.resume()),
+    );
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
-    ws.on('close', () => this.markClosed());
+    ws.on('close', () => {
+      // Requests the client sent before closing (a leave, typically) are still handled.
+      if (!this.closed) this.requests.flush();
+      this.markClosed();
+    });
     ws.on('error', (err) => this.log.debug(`signal socket error: ${err.message}`));
+  }
+
+  /** Requests received but not handled yet (a burst is handled in slices; see request-queue.ts). */
+  get pendingRequests(): number {
+    return this.requests.pending;
   }
 
   get isOpen(): boolean {
@@ -72,6 +87,7 @@ export class SignalConnection {
   private markClosed(): void {
     if (this.closed) return;
     this.closed = true;
+    this.requests.clear();
     for (const l of this.closeListeners.splice(0)) l();
   }
 
@@ -97,11 +113,16 @@ export class SignalConnection {
       this.send({ case: 'pongResp', value: new Pong({ lastPingTimestamp: msg.value.timestamp, timestamp: BigInt(Date.now()) }) });
       return;
     }
+    this.requests.push(req);
+  }
+
+  private dispatch(req: SignalRequest): void {
+    if (this.closed) return;
     try {
       this.onRequest(req);
     } catch (err) {
       // A client must never be able to take the server down with a strange request.
-      this.log.debug(`error handling ${msg.case}: ${(err as Error).stack ?? err}`);
+      this.log.debug(`error handling ${req.message.case}: ${(err as Error).stack ?? err}`);
     }
   }
 }

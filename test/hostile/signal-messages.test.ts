@@ -4,6 +4,7 @@
 import { type Ping, SignalResponse } from '@livekit/protocol';
 import { SIGNAL_PROTOCOL_WARNING_CODE, SignalProtocolError, SignalProtocolErrorReason } from '../../lib';
 import { effectivePingSettings } from '../../lib/signal/ping';
+import { buildPacket } from '../dev-server/helpers/dtp';
 import { participant, update } from './helpers/hostile-server';
 import { hostileSuite, trackNamed } from './helpers/suite';
 
@@ -40,6 +41,15 @@ describe('hostile signal messages', () => {
     session.sendRaw(new SignalResponse({ message: update(participant('bob', [{ sid: 'DTR_j', pubHandle: 4, name: 'json' }])) }).toJsonString());
     const track = await trackNamed(room, 'bob', 'json');
     expect(track.sid).toBe('DTR_j');
+  });
+
+  test('a server that answers everything in JSON, join included: connect, discovery and frames work', async () => {
+    const { room, session } = await h.connect({ json: true, others: [participant('bob', [{ sid: 'DTR_J', pubHandle: 1, name: 'all-json' }])] });
+    const track = await trackNamed(room, 'bob', 'all-json');
+    await session.waitDataTrack();
+    const stream = await h.subscribe(session, track, 3);
+    session.sendPacket(buildPacket({ handle: 3, payload: Buffer.from('json era') }));
+    expect(Buffer.from((await stream.read({ timeoutMs: 10_000 }))!.payload).toString()).toBe('json era');
   });
 
   test('contradictory updates: an older version, then a newer one from a replaced SID, never resurrect a track', async () => {

@@ -38,6 +38,8 @@ export interface JoinScript {
   pingTimeout?: number;
   /** Participants already in the room. */
   others?: ParticipantInfo[];
+  /** Every message as protojson text frames, as livekit-server answers a JSON client. */
+  json?: boolean;
 }
 
 const TIMEOUT_MS = 10_000;
@@ -77,7 +79,7 @@ export class HostileSession {
     private readonly ws: WebSocket,
     readonly identity: string,
     join: JoinRequest,
-    script: JoinScript,
+    private readonly script: JoinScript,
   ) {
     ws.on('message', (data: Buffer, isBinary: boolean) => {
       if (!isBinary) return;
@@ -106,7 +108,8 @@ export class HostileSession {
   }
 
   send(message: Response): void {
-    this.sendRaw(new SignalResponse({ message }).toBinary());
+    const response = new SignalResponse({ message });
+    this.sendRaw(this.script.json ? response.toJsonString() : response.toBinary());
   }
 
   sendRaw(bytes: Uint8Array | string): void {

@@ -1,4 +1,4 @@
-// `npm run bench:flood [-- --tracks 1000,2000]`
+// `npm run bench:flood [-- --tracks 1000,2000 --repeats 3]`
 //
 // One client publishes N data tracks as fast as it can (every request written at once, like the
 // attacker of issue 18) while a participant in another room pings the SFU every 10 ms. Reported
@@ -8,6 +8,7 @@
 // Processes: the SFU, the probe, and this one (flooder, watcher, SDK observer).
 
 import { fork } from 'node:child_process';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { PublishDataTrackRequest, type ParticipantUpdate } from '@livekit/protocol';
 import { Room, RoomEvent } from '../../lib';
@@ -115,20 +116,33 @@ async function floodOnce(n: number): Promise<FloodResult> {
 const fmtMs = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${v.toFixed(1)} ms`);
 const fmtBytes = (v: number) => (v >= 1 << 20 ? `${(v / (1 << 20)).toFixed(2)} MiB` : `${(v / 1024).toFixed(1)} KiB`);
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
 async function main(): Promise<void> {
   const counts = arg('tracks', '1000,2000').split(',').map(Number);
+  const repeats = Number(arg('repeats', '1'));
   const results: FloodResult[] = [];
-  for (const n of counts) {
-    const r = await floodOnce(n);
-    results.push(r);
-    console.error(JSON.stringify(r));
+  // Counts interleaved per repeat, each run on a fresh SFU process.
+  for (let i = 0; i < repeats; i++) {
+    for (const n of counts) {
+      const r = await floodOnce(n);
+      results.push(r);
+      console.error(JSON.stringify({ ...r, loadavg: os.loadavg()[0] }));
+    }
   }
-  console.log('| publishes | other room: max pong RTT | other room: longest pong silence | SFU max event-loop delay | update bytes to flooder | update bytes to one member (messages) | all responses | SDK discovered all |');
+  console.log(`${repeats} run(s) per count, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at the end; stall = longest pong silence in the other room`);
+  console.log('| publishes | stall per run | median stall | SFU max event-loop delay (median) | update bytes to flooder | update bytes to one member (messages) | all responses (median) | SDK discovered all (median) |');
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of results) {
+  for (const n of counts) {
+    const runs = results.filter((r) => r.tracks === n);
+    const m = (f: (r: FloodResult) => number) => median(runs.map(f));
     console.log(
-      `| ${r.tracks} | ${fmtMs(r.probeMaxRttMs)} | ${fmtMs(r.probeMaxSilenceMs)} | ${fmtMs(r.sfuMaxLoopDelayMs)} | ${fmtBytes(r.updateBytesFlooder)} | ` +
-        `${fmtBytes(r.updateBytesWatcher)} (${r.updateMessagesWatcher}) | ${fmtMs(r.allResponsesMs)} | ${fmtMs(r.sdkDiscoveredAllMs)} |`,
+      `| ${n} | ${runs.map((r) => fmtMs(r.probeMaxSilenceMs)).join(', ')} | ${fmtMs(m((r) => r.probeMaxSilenceMs))} | ${fmtMs(m((r) => r.sfuMaxLoopDelayMs))} | ` +
+        `${fmtBytes(m((r) => r.updateBytesFlooder))} | ${fmtBytes(m((r) => r.updateBytesWatcher))} (${m((r) => r.updateMessagesWatcher)}) | ` +
+        `${fmtMs(m((r) => r.allResponsesMs))} | ${fmtMs(m((r) => r.sdkDiscoveredAllMs))} |`,
     );
   }
 }

@@ -83,9 +83,9 @@ export function newForwardStats(): ForwardStats {
 export interface DataTrackRoom {
   readonly name: string;
   participants(): Iterable<Participant>;
-  /** Bumps the version; the participant's info goes to everyone at the end of this turn. */
+  /** Bumps the version; the participant's info goes to everyone with this turn's other changes (update-batch.ts). */
   participantChanged(p: Participant): void;
-  /** The subscriber's handle map changed; `sendHandles` is called for it at the end of this turn. */
+  /** The subscriber's handle map changed; `sendHandles` is called for it with this turn's other changes. */
   handlesChanged(p: Participant): void;
   onForward(info: ForwardInfo): void;
   readonly log: Logger;

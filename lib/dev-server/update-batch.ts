@@ -1,5 +1,6 @@
-// What changed in a room during one turn of the event loop, sent once when the turn's requests are
-// handled: every participant whose info changed, then every subscriber whose handle map changed.
+// What changed in a room during one turn of the event loop (or one burst of requests, see
+// request-queue.ts), sent once when it is handled: every participant whose info changed, then every
+// subscriber whose handle map changed.
 // A client writing N publish requests at once costs one update listing N tracks, not N updates
 // listing 1..N tracks each (quadratic bytes and CPU that froze every room of the process).
 
@@ -37,8 +38,7 @@ export class UpdateBatch {
     this.schedule();
   }
 
-  /** Sends what is pending now (e.g. before a message that must come after it). */
-  flushNow(): void {
+  private flushNow(): void {
     if (this.scheduled) clearImmediate(this.scheduled);
     this.scheduled = null;
     this.pendingSince = null;

@@ -53,8 +53,8 @@ const ZERO_NATIVE: RemoteTrackStats = Object.freeze({
 
 export class RemotePublications implements RemoteTrackOwner {
   private readonly byTrackId = new Map<number, RemoteDataTrack>();
-  /** identity → every published track of it, in the order they appeared. */
-  private readonly owned = new Map<string, Set<RemoteDataTrack>>();
+  /** identity → name → every published track under that name, in the order they appeared. */
+  private readonly owned = new Map<string, Map<string, Set<RemoteDataTrack>>>();
   /**
    * identity → name → track: the public `participant.dataTracks`. Names are unique per publisher
    * on a conforming server; should one repeat, the first track holds the name and the next takes
@@ -140,11 +140,8 @@ export class RemotePublications implements RemoteTrackOwner {
       protoBySid.set(t.sid, t);
     }
     // Keep the counters of tracks about to disappear (gone, or renamed: a rename is a new track).
-    const mine = this.owned.get(info.identity);
-    if (mine) {
-      for (const t of mine) {
-        if (protoBySid.get(t.sid)?.name !== t.name) this.snapshotNative(t);
-      }
+    for (const t of this.ownedTracks(info.identity)) {
+      if (protoBySid.get(t.sid)?.name !== t.name) this.snapshotNative(t);
     }
     let changes: RemotePublicationChanges;
     try {
@@ -157,8 +154,8 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onParticipantLeft(identity: string): void {
-    const mine = this.owned.get(identity);
-    if (mine) for (const t of mine) this.snapshotNative(t);
+    const mine = [...this.ownedTracks(identity)];
+    for (const t of mine) this.snapshotNative(t);
     let changes: RemotePublicationChanges;
     try {
       changes = this.manager().removeParticipant(identity);
@@ -168,7 +165,7 @@ export class RemotePublications implements RemoteTrackOwner {
     }
     this.apply(identity, changes, new Map());
     // Tracks the addon no longer knew about still must not linger.
-    if (mine) for (const t of [...mine]) this.unpublished(t, 'unpublished');
+    for (const t of mine) this.unpublished(t, 'unpublished');
     this.owned.delete(identity);
     this.byParticipant.delete(identity);
     const waiters = this.trackWaiters.get(identity);
@@ -212,9 +209,9 @@ export class RemotePublications implements RemoteTrackOwner {
       const track = new RemoteDataTrack(trackId, info, identity, this, this.cryptor);
       this.byTrackId.set(trackId, track);
       this.infos.set(track, p);
-      this.ownedBy(identity).add(track);
-      const byName = this.tracksOf(identity);
-      if (!byName.has(info.name)) byName.set(info.name, track);
+      const sameName = this.ownedUnder(identity, info.name);
+      sameName.add(track);
+      if (sameName.size === 1) this.tracksOf(identity).set(info.name, track);
       this.events.published(track);
       const waiters = this.trackWaiters.get(identity)?.get(info.name);
       if (waiters) for (const w of [...waiters]) w.wait.resolve(track);
@@ -225,32 +222,40 @@ export class RemotePublications implements RemoteTrackOwner {
     if (!track._markUnpublished()) return;
     this.byTrackId.delete(track._trackId);
     const identity = track.publisherIdentity;
-    const all = this.owned.get(identity);
-    all?.delete(track);
+    const byName = this.owned.get(identity);
+    const sameName = byName?.get(track.name);
+    sameName?.delete(track);
+    if (sameName?.size === 0) {
+      byName!.delete(track.name);
+      if (byName!.size === 0) this.owned.delete(identity);
+    }
     const map = this.byParticipant.get(identity);
     if (map?.get(track.name) === track) {
       map.delete(track.name);
       // A track repeating the name takes it over (only a non-conforming server repeats names).
-      if (all) {
-        for (const other of all) {
-          if (other.name === track.name) {
-            map.set(other.name, other);
-            break;
-          }
-        }
-      }
+      const next = sameName?.values().next().value;
+      if (next) map.set(track.name, next);
     }
     this.endSubscription(track, reason);
     this.events.unpublished(track);
   }
 
-  private ownedBy(identity: string): Set<RemoteDataTrack> {
-    let set = this.owned.get(identity);
+  private ownedUnder(identity: string, name: string): Set<RemoteDataTrack> {
+    let byName = this.owned.get(identity);
+    if (!byName) {
+      byName = new Map();
+      this.owned.set(identity, byName);
+    }
+    let set = byName.get(name);
     if (!set) {
       set = new Set();
-      this.owned.set(identity, set);
+      byName.set(name, set);
     }
     return set;
+  }
+
+  private *ownedTracks(identity: string): Iterable<RemoteDataTrack> {
+    for (const set of this.owned.get(identity)?.values() ?? []) yield* set;
   }
 
   // ---- subscriptions ----
@@ -427,8 +432,8 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onDisconnected(): void {
-    for (const mine of this.owned.values()) {
-      for (const t of [...mine]) {
+    for (const identity of [...this.owned.keys()]) {
+      for (const t of [...this.ownedTracks(identity)]) {
         this.snapshotNative(t);
         this.unpublished(t, 'disconnected');
       }

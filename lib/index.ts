@@ -69,3 +69,4 @@ export {
 export { KeyProvider, E2eeError, type KeyProviderOptions, type KeyProviderEvents, type E2EEOptions } from './e2ee';
 
 export { LiveKitError } from './errors';
+export { SignalProtocolError, SignalProtocolErrorReason, SIGNAL_PROTOCOL_WARNING_CODE } from './signal/errors';

@@ -53,7 +53,13 @@ const ZERO_NATIVE: RemoteTrackStats = Object.freeze({
 
 export class RemotePublications implements RemoteTrackOwner {
   private readonly byTrackId = new Map<number, RemoteDataTrack>();
-  /** identity → name → track: the public `participant.dataTracks`. */
+  /** identity → name → every published track under that name, in the order they appeared. */
+  private readonly owned = new Map<string, Map<string, Set<RemoteDataTrack>>>();
+  /**
+   * identity → name → track: the public `participant.dataTracks`. Names are unique per publisher
+   * on a conforming server; should one repeat, the first track holds the name and the next takes
+   * it over when the first goes away (both stay published and are unpublished like any other).
+   */
   private readonly byParticipant = new Map<string, Map<string, RemoteDataTrack>>();
   /** Tracks with a subscription wanted (pending or active). */
   private readonly subscribed = new Set<RemoteDataTrack>();
@@ -123,14 +129,20 @@ export class RemotePublications implements RemoteTrackOwner {
     const descriptors: RemoteTrackDescriptor[] = [];
     const protoBySid = new Map<string, ProtoDataTrackInfo>();
     for (const t of info.dataTracks) {
-      // Only GCM is E2EE for data tracks; anything else unknown is skipped rather than misread.
-      if (t.encryption !== Encryption_Type.NONE && t.encryption !== Encryption_Type.GCM) continue;
+      // Validated per track: one bad entry must not cost the participant's other tracks.
+      if (!isUsableTrackInfo(t)) {
+        debug('%s: ignoring data track %o (bad SID, handle or encryption)', info.identity, t.sid);
+        continue;
+      }
+      // Of entries repeating a SID the first counts, as in the addon.
+      if (protoBySid.has(t.sid)) continue;
       descriptors.push({ sid: t.sid, pubHandle: t.pubHandle, name: t.name, usesE2ee: t.encryption === Encryption_Type.GCM });
       protoBySid.set(t.sid, t);
     }
-    // Keep the counters of tracks about to disappear.
-    const mine = this.byParticipant.get(info.identity);
-    if (mine) for (const t of mine.values()) if (!protoBySid.has(t.sid)) this.snapshotNative(t);
+    // Keep the counters of tracks about to disappear (gone, or renamed: a rename is a new track).
+    for (const t of this.ownedTracks(info.identity)) {
+      if (protoBySid.get(t.sid)?.name !== t.name) this.snapshotNative(t);
+    }
     let changes: RemotePublicationChanges;
     try {
       changes = this.manager().updateParticipant(info.identity, descriptors);
@@ -142,8 +154,8 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onParticipantLeft(identity: string): void {
-    const mine = this.byParticipant.get(identity);
-    if (mine) for (const t of mine.values()) this.snapshotNative(t);
+    const mine = [...this.ownedTracks(identity)];
+    for (const t of mine) this.snapshotNative(t);
     let changes: RemotePublicationChanges;
     try {
       changes = this.manager().removeParticipant(identity);
@@ -153,7 +165,8 @@ export class RemotePublications implements RemoteTrackOwner {
     }
     this.apply(identity, changes, new Map());
     // Tracks the addon no longer knew about still must not linger.
-    if (mine) for (const t of [...mine.values()]) this.unpublished(t, 'unpublished');
+    for (const t of mine) this.unpublished(t, 'unpublished');
+    this.owned.delete(identity);
     this.byParticipant.delete(identity);
     const waiters = this.trackWaiters.get(identity);
     if (waiters) {
@@ -195,7 +208,9 @@ export class RemotePublications implements RemoteTrackOwner {
       const track = new RemoteDataTrack(trackId, info, identity, this, this.cryptor);
       this.byTrackId.set(trackId, track);
       this.infos.set(track, p);
-      this.tracksOf(identity).set(info.name, track);
+      const sameName = this.ownedUnder(identity, info.name);
+      sameName.add(track);
+      if (sameName.size === 1) this.tracksOf(identity).set(info.name, track);
       this.events.published(track);
       const waiters = this.trackWaiters.get(identity)?.get(info.name);
       if (waiters) for (const w of [...waiters]) w.wait.resolve(track);
@@ -205,10 +220,41 @@ export class RemotePublications implements RemoteTrackOwner {
   private unpublished(track: RemoteDataTrack, reason: 'unpublished' | 'disconnected'): void {
     if (!track._markUnpublished()) return;
     this.byTrackId.delete(track._trackId);
-    const map = this.byParticipant.get(track.publisherIdentity);
-    if (map?.get(track.name) === track) map.delete(track.name);
+    const identity = track.publisherIdentity;
+    const byName = this.owned.get(identity);
+    const sameName = byName?.get(track.name);
+    sameName?.delete(track);
+    if (sameName?.size === 0) {
+      byName!.delete(track.name);
+      if (byName!.size === 0) this.owned.delete(identity);
+    }
+    const map = this.byParticipant.get(identity);
+    if (map?.get(track.name) === track) {
+      map.delete(track.name);
+      // A track repeating the name takes it over (only a non-conforming server repeats names).
+      const next = sameName?.values().next().value;
+      if (next) map.set(track.name, next);
+    }
     this.endSubscription(track, reason);
     this.events.unpublished(track);
+  }
+
+  private ownedUnder(identity: string, name: string): Set<RemoteDataTrack> {
+    let byName = this.owned.get(identity);
+    if (!byName) {
+      byName = new Map();
+      this.owned.set(identity, byName);
+    }
+    let set = byName.get(name);
+    if (!set) {
+      set = new Set();
+      byName.set(name, set);
+    }
+    return set;
+  }
+
+  private *ownedTracks(identity: string): Iterable<RemoteDataTrack> {
+    for (const set of this.owned.get(identity)?.values() ?? []) yield* set;
   }
 
   // ---- subscriptions ----
@@ -393,13 +439,13 @@ export class RemotePublications implements RemoteTrackOwner {
   }
 
   onDisconnected(): void {
-    for (const identity of this.identities()) {
-      const mine = this.byParticipant.get(identity)!;
-      for (const t of [...mine.values()]) {
+    for (const identity of [...this.owned.keys()]) {
+      for (const t of [...this.ownedTracks(identity)]) {
         this.snapshotNative(t);
         this.unpublished(t, 'disconnected');
       }
     }
+    this.owned.clear();
     this.byParticipant.clear();
     for (const byName of this.trackWaiters.values()) {
       for (const set of byName.values()) {
@@ -484,4 +530,11 @@ export class RemotePublications implements RemoteTrackOwner {
     const live = this.liveNative(track);
     if (live) this.finalNative.set(track, live);
   }
+}
+
+/** What the addon can take: a SID, a publisher handle in 1..65535, and an encryption we know. */
+function isUsableTrackInfo(t: ProtoDataTrackInfo): boolean {
+  // Only GCM is E2EE for data tracks; anything else unknown is skipped rather than misread.
+  const knownEncryption = t.encryption === Encryption_Type.NONE || t.encryption === Encryption_Type.GCM;
+  return knownEncryption && t.sid !== '' && Number.isInteger(t.pubHandle) && t.pubHandle >= 1 && t.pubHandle <= 0xffff;
 }

@@ -40,8 +40,10 @@ const MIN_PACKET_BYTES = 12;
 export interface DataTrackRoom {
   readonly name: string;
   participants(): Iterable<Participant>;
-  /** Bumps the version and sends the participant's info to everyone. */
+  /** Bumps the version; the participant's info goes to everyone with this turn's other changes (update-batch.ts). */
   participantChanged(p: Participant): void;
+  /** The subscriber's handle map changed; `sendHandles` is called for it with this turn's other changes. */
+  handlesChanged(p: Participant): void;
   onForward(info: ForwardInfo): void;
   readonly log: Logger;
   /** How long a subscription to an unknown SID stays pending (the server retries for 1 min). */
@@ -77,13 +79,11 @@ export class DataTrackRouter {
     if (!validFrameEncoding(req.frameEncoding) || !validSchema(req.schema)) {
       return refuse(RequestResponse_Reason.INVALID_REQUEST, 'encoding identifier is empty or exceeds the maximum length');
     }
-    for (const existing of p.published.values()) {
-      if (existing.info.pubHandle === req.pubHandle) {
-        return refuse(RequestResponse_Reason.DUPLICATE_HANDLE, 'a data track with this handle already exists');
-      }
-      if (existing.info.name === req.name) {
-        return refuse(RequestResponse_Reason.DUPLICATE_NAME, 'a data track with this name already exists');
-      }
+    if (p.published.has(req.pubHandle)) {
+      return refuse(RequestResponse_Reason.DUPLICATE_HANDLE, 'a data track with this handle already exists');
+    }
+    if (p.publishedNames.has(req.name)) {
+      return refuse(RequestResponse_Reason.DUPLICATE_NAME, 'a data track with this name already exists');
     }
     const info = new DataTrackInfo({
       pubHandle: req.pubHandle,
@@ -95,6 +95,7 @@ export class DataTrackRouter {
     });
     const publication: Publication = { info, publisher: p, subscribers: new Map(), downTracks: [] };
     p.published.set(info.pubHandle, publication);
+    p.publishedNames.add(info.name);
     this.bySid.set(info.sid, publication);
     p.send({ case: 'publishDataTrackResponse', value: new PublishDataTrackResponse({ info }) });
     this.room.participantChanged(p);
@@ -106,7 +107,7 @@ export class DataTrackRouter {
       const pendingAlive = since !== undefined && now - since <= this.room.pendingSubscriptionMs;
       if (since !== undefined && !pendingAlive) other.desired.delete(info.sid);
       if (pendingAlive || other.autoSubscribeDataTrack) {
-        if (this.attach(other, publication)) this.sendHandles(other);
+        if (this.attach(other, publication)) this.room.handlesChanged(other);
       }
     }
   }
@@ -144,7 +145,7 @@ export class DataTrackRouter {
         changed = this.detach(p, sid) || changed;
       }
     }
-    if (changed) this.sendHandles(p);
+    if (changed) this.room.handlesChanged(p);
   }
 
   /** Auto-subscribe on join: every existing track of the others. */
@@ -153,7 +154,7 @@ export class DataTrackRouter {
     for (const publication of this.bySid.values()) {
       if (publication.publisher !== p) changed = this.attach(p, publication) || changed;
     }
-    if (changed) this.sendHandles(p);
+    if (changed) this.room.handlesChanged(p);
   }
 
   /**
@@ -172,7 +173,7 @@ export class DataTrackRouter {
     if (p.autoSubscribeDataTrack) {
       for (const publication of this.bySid.values()) changed = this.attach(p, publication) || changed;
     }
-    if (changed) this.sendHandles(p);
+    if (changed) this.room.handlesChanged(p);
     this.room.onDataChannelOpen?.(p);
   }
 
@@ -189,6 +190,7 @@ export class DataTrackRouter {
     for (const publication of [...p.published.values()]) this.removePublication(publication);
     for (const { publication } of p.subscriptions.values()) removeDownTrack(publication, p);
     p.subscriptions.clear();
+    p.subscriberHandles.clear();
     p.desired.clear();
     p.dataSink = null;
   }
@@ -269,11 +271,13 @@ export class DataTrackRouter {
   private removePublication(publication: Publication): void {
     const { info, publisher } = publication;
     publisher.published.delete(info.pubHandle);
+    publisher.publishedNames.delete(info.name);
     this.bySid.delete(info.sid);
-    for (const subscriber of publication.subscribers.keys()) {
+    for (const [subscriber, down] of publication.subscribers) {
       subscriber.subscriptions.delete(info.sid);
+      subscriber.subscriberHandles.delete(down.handle);
       subscriber.desired.delete(info.sid);
-      this.sendHandles(subscriber);
+      this.room.handlesChanged(subscriber);
     }
     publication.subscribers.clear();
     publication.downTracks.length = 0;
@@ -291,6 +295,7 @@ export class DataTrackRouter {
     subscriber.desired.set(publication.info.sid, subscriber.desired.get(publication.info.sid) ?? Date.now());
     const handle = nextHandle(subscriber);
     subscriber.subscriptions.set(publication.info.sid, { handle, publication });
+    subscriber.subscriberHandles.add(handle);
     const down: DownTrack = { subscriber, handle };
     publication.subscribers.set(subscriber, down);
     publication.downTracks.push(down);
@@ -301,12 +306,13 @@ export class DataTrackRouter {
     const sub = subscriber.subscriptions.get(sid);
     if (!sub) return false;
     subscriber.subscriptions.delete(sid);
+    subscriber.subscriberHandles.delete(sub.handle);
     removeDownTrack(sub.publication, subscriber);
     return true;
   }
 
   /** The subscriber's complete current map, as clients expect (they only add/replace from it). */
-  private sendHandles(subscriber: Participant): void {
+  sendHandles(subscriber: Participant): void {
     const subHandles: Record<number, DataTrackSubscriberHandles_PublishedDataTrack> = {};
     for (const [sid, { handle, publication }] of subscriber.subscriptions) {
       subHandles[handle] = new DataTrackSubscriberHandles_PublishedDataTrack({
@@ -329,11 +335,10 @@ function removeDownTrack(publication: Publication, subscriber: Participant): voi
 
 /** Fresh non-zero u16 per subscription, never one that still names another track for this subscriber. */
 function nextHandle(subscriber: Participant): number {
-  const inUse = new Set([...subscriber.subscriptions.values()].map((s) => s.handle));
   for (;;) {
     subscriber.lastSubscriberHandle = (subscriber.lastSubscriberHandle + 1) & 0xffff;
     const h = subscriber.lastSubscriberHandle;
-    if (h !== 0 && !inUse.has(h)) return h;
+    if (h !== 0 && !subscriber.subscriberHandles.has(h)) return h;
   }
 }
 

@@ -16,7 +16,7 @@ import type { DataChannel } from 'node-datachannel';
 import type { CongestionGate } from './congestion';
 import type { DataBlobStore } from './data-blobs';
 import { newId } from './ids';
-import type { SignalConnection, SignalMessage } from './signal';
+import type { SharedResponse, SignalConnection, SignalMessage } from './signal';
 import type { PeerTransport } from './transport';
 
 /** A data track published by a participant. */
@@ -90,6 +90,8 @@ export class Participant {
 
   /** Own publications by publisher handle. */
   readonly published = new Map<number, Publication>();
+  /** Names of `published`, for the duplicate-name check in constant time. */
+  readonly publishedNames = new Set<string>();
   /** Track SIDs this participant asked for, with the time it asked (pending ones expire). */
   readonly desired = new Map<string, number>();
   /**
@@ -97,6 +99,8 @@ export class Participant {
    * becomes one once `dataSink` exists, so no packet is ever routed to a channel that is not there.
    */
   readonly subscriptions = new Map<string, { handle: number; publication: Publication }>();
+  /** The handles of `subscriptions`, so a fresh one is found without walking them all. */
+  readonly subscriberHandles = new Set<number>();
   /** The open `_data_track` of the current connection, or null (none yet, or being replaced). */
   dataSink: DataSink | null = null;
   /** Last subscriber handle given out; like the server it starts at a random small value. */
@@ -120,7 +124,7 @@ export class Participant {
     return this.permission.hidden;
   }
 
-  send(message: SignalMessage): void {
+  send(message: SignalMessage | SharedResponse): void {
     this.signal?.send(message);
   }
 

@@ -29,8 +29,9 @@ import type { ForwardInfo, ForwardStats } from './forward-stats';
 import { newId } from './ids';
 import type { Logger } from './log';
 import { Participant, type ParticipantInit } from './participant';
-import { SignalConnection } from './signal';
+import { SharedResponse, SignalConnection } from './signal';
 import { PeerTransport, type TransportConfig } from './transport';
+import { UpdateBatch } from './update-batch';
 
 export const SERVER_VERSION = '1.13.5';
 export const PROTOCOL_VERSION = 17;
@@ -61,6 +62,13 @@ export class Room {
   readonly createdAtMs = Date.now();
   private readonly members = new Map<string, Participant>();
   readonly dataTracks: DataTrackRouter;
+  private readonly updates = new UpdateBatch({
+    flush: (infos, handles) => this.sendUpdates(infos, handles),
+    busy: () => {
+      for (const p of this.members.values()) if ((p.signal?.pendingRequests ?? 0) > 0) return true;
+      return false;
+    },
+  });
 
   constructor(
     readonly name: string,
@@ -70,6 +78,7 @@ export class Room {
       name,
       participants: () => this.members.values(),
       participantChanged: (p) => this.participantChanged(p),
+      handlesChanged: (p) => this.updates.handlesChanged(p),
       onForward: (info) => ctx.onForward(info),
       forwardListened: () => ctx.forwardListened(),
       log: ctx.log,
@@ -170,8 +179,8 @@ export class Room {
     this.dataTracks.removeParticipant(p);
     p.state = ParticipantInfo_State.DISCONNECTED;
     p.disconnectReason = reason;
-    p.touch();
-    if (!p.hidden) this.broadcast(p, (o) => o !== p);
+    // p is no longer a member: the others are told, not p.
+    this.participantChanged(p);
     this.dataTracks.channelClosed(p);
     void p.transport?.close();
     p.transport = null;
@@ -193,9 +202,10 @@ export class Room {
     }
   }
 
+  /** Bumps p's version; its info goes out with everything else that changed in this turn. */
   participantChanged(p: Participant): void {
     p.touch();
-    this.broadcast(p, () => true);
+    this.updates.infoChanged(p);
   }
 
   toInfo(): RoomInfo {
@@ -229,13 +239,20 @@ export class Room {
     return [...this.members.values()].filter((o) => o !== p && !o.hidden);
   }
 
-  /** Sends p's info to every participant passing `to` (hidden participants are only told about themselves). */
-  private broadcast(p: Participant, to: (o: Participant) => boolean): void {
-    const update = new ParticipantUpdate({ participants: [p.toInfo()] });
-    for (const o of this.members.values()) {
-      if (!to(o) || (p.hidden && o !== p)) continue;
-      o.send({ case: 'update', value: update });
+  /**
+   * One turn's changes: the visible participants' infos in one update, encoded once and sent to
+   * every member (hidden participants are only told about themselves), then each changed handle map.
+   */
+  private sendUpdates(infosChanged: Participant[], handlesChanged: Participant[]): void {
+    const visible = infosChanged.filter((p) => !p.hidden);
+    if (visible.length > 0) {
+      const update = new SharedResponse({ case: 'update', value: new ParticipantUpdate({ participants: visible.map((p) => p.toInfo()) }) });
+      for (const o of this.members.values()) o.send(update);
     }
+    for (const p of infosChanged) {
+      if (p.hidden && !p.closed) p.send({ case: 'update', value: new ParticipantUpdate({ participants: [p.toInfo()] }) });
+    }
+    for (const p of handlesChanged) if (!p.closed) this.dataTracks.sendHandles(p);
   }
 
   private attachSignal(p: Participant, ws: WebSocket): void {

@@ -61,3 +61,19 @@ export function connectErrorFromSocketError(err: unknown): ConnectError {
     cause: err,
   });
 }
+
+export const SIGNAL_PROTOCOL_WARNING_CODE = 'LIVEKIT_SIGNAL_PROTOCOL';
+
+export enum SignalProtocolErrorReason {
+  /** A message after the join that is neither a decodable protobuf nor protojson SignalResponse. */
+  Undecodable = 'undecodable',
+}
+
+/**
+ * A server message the SDK could not use. The message is dropped and the session goes on (one bad
+ * message costs nothing else); the error is reported as a process warning
+ * (`process.on('warning')`, code `LIVEKIT_SIGNAL_PROTOCOL`) once per signal connection.
+ */
+export class SignalProtocolError extends LiveKitError<SignalProtocolErrorReason> {
+  readonly code = SIGNAL_PROTOCOL_WARNING_CODE;
+}

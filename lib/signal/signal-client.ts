@@ -13,7 +13,15 @@ import {
   SignalResponse,
 } from '@livekit/protocol';
 import WebSocket from 'ws';
-import { ConnectError, ConnectErrorReason, connectErrorFromSocketError, reasonForHttpStatus } from './errors';
+import {
+  ConnectError,
+  ConnectErrorReason,
+  connectErrorFromSocketError,
+  reasonForHttpStatus,
+  SIGNAL_PROTOCOL_WARNING_CODE,
+  SignalProtocolError,
+  SignalProtocolErrorReason,
+} from './errors';
 import { httpGetText, readBody } from './http';
 import { encodeJoinRequest } from './join-request';
 import { PingScheduler } from './ping';
@@ -91,6 +99,8 @@ export class SignalClient {
   private readonly ping: PingScheduler;
   /** Callers of probe() waiting for the next pong (true) or the socket's end (false). */
   private probes = new Set<(answered: boolean) => void>();
+  /** Undecodable server messages on this connection (dropped). */
+  private undecodable = 0;
 
   constructor(private readonly handler: SignalClientHandler) {
     this.ping = new PingScheduler(
@@ -306,7 +316,7 @@ export class SignalClient {
           }),
         );
       } else {
-        debug('dropping undecodable signal message: %s', String(err));
+        this.reportUndecodable(data, isBinary, err);
       }
       return;
     }
@@ -326,6 +336,24 @@ export class SignalClient {
     }
     if (this.held) this.held.push(message);
     else this.deliver(message);
+  }
+
+  /** Counted, debug-logged, and warned about once per connection (a flood must not flood stderr). */
+  private reportUndecodable(data: Buffer, isBinary: boolean, err: unknown): void {
+    this.undecodable++;
+    debug('dropping undecodable signal message: %s', String(err));
+    if (this.undecodable > 1) return;
+    const error = new SignalProtocolError(
+      SignalProtocolErrorReason.Undecodable,
+      `dropped an undecodable ${isBinary ? 'binary' : 'text'} signal message (${data.length} bytes) from the server`,
+      { cause: err },
+    );
+    try {
+      process.emitWarning(error);
+    } catch {
+      // A test runner's sandbox may not take our Error as one: the same warning, by name.
+      process.emitWarning(error.message, { type: error.name, code: SIGNAL_PROTOCOL_WARNING_CODE });
+    }
   }
 
   private deliver(message: SignalResponseMessage): void {

@@ -57,6 +57,8 @@ export class TestClient {
   /** The case of every message received, in order (never consumed). */
   readonly caseLog: string[] = [];
   readonly packets: Buffer[] = [];
+  /** Signal messages that arrived as text (protojson) frames. */
+  textFrames = 0;
   private waiters: Array<() => void> = [];
   join!: JoinResponse;
   pc: PeerConnection | null = null;
@@ -120,7 +122,7 @@ export class TestClient {
 
     this.ws = new WebSocket(url.toString(), { headers });
     this.ws.binaryType = 'nodebuffer';
-    this.ws.on('message', (data: Buffer) => this.receive(data));
+    this.ws.on('message', (data: Buffer, isBinary: boolean) => this.receive(data, isBinary));
     this.ws.on('close', (code) => {
       this.wsClosed = true;
       this.closeInfo = { code };
@@ -200,8 +202,9 @@ export class TestClient {
     });
   }
 
-  private receive(data: Buffer): void {
-    const res = SignalResponse.fromBinary(data);
+  private receive(data: Buffer, isBinary: boolean): void {
+    if (!isBinary) this.textFrames++;
+    const res = isBinary ? SignalResponse.fromBinary(data) : SignalResponse.fromJsonString(data.toString('utf8'));
     const msg = res.message;
     if (msg.case === 'answer' && this.pc) {
       try {

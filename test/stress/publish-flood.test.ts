@@ -6,7 +6,7 @@ import { DataTrackFrame, Room, RoomEvent, type RemoteDataTrack } from '../../lib
 import { describeEachServer } from '../servers/server-suite';
 import { trackNamed } from '../hostile/helpers/suite';
 
-jest.setTimeout(180_000);
+jest.setTimeout(300_000);
 describeEachServer('publish flood', (s) => {
 
   async function join(identity: string, room: string): Promise<Room> {
@@ -56,8 +56,15 @@ describeEachServer('publish flood', (s) => {
         }
       }, 5);
     });
-    const published = await Promise.all(Array.from({ length: n }, (_, i) => flooder.localParticipant.publishDataTrack(`flood-${i}`)));
+    // livekit-server answers a flood like this at roughly 100-200 publishes a second (every publish
+    // re-sends the publisher's whole track list to the room), so each publish may wait its turn for
+    // far longer than the default 10 s; the bound here is the whole flood's.
+    const floodStarted = Date.now();
+    const published = await Promise.all(
+      Array.from({ length: n }, (_, i) => flooder.localParticipant.publishDataTrack({ name: `flood-${i}`, timeoutMs: 240_000 })),
+    );
     await allDiscovered;
+    console.log(`[stress] ${s.kind}: ${n} publishes answered and discovered in ${Date.now() - floodStarted} ms`);
     flooding = false;
     await pushed;
 

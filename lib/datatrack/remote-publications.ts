@@ -23,6 +23,10 @@ import type { DataTrackInfo, DataTrackSubscribeOptions, RemoteDataTrackStats } f
 
 const debug = debuglog('livekit:datatrack');
 
+/** A subscription without a handle asks again after this long, then twice as long, up to the max. */
+const SUBSCRIBE_RETRY_FIRST_MS = 500;
+const SUBSCRIBE_RETRY_MAX_MS = 8_000;
+
 export interface RemotePublicationsConfig {
   subscribeTimeoutMs: number;
 }
@@ -63,6 +67,8 @@ export class RemotePublications implements RemoteTrackOwner {
   private readonly byParticipant = new Map<string, Map<string, RemoteDataTrack>>();
   /** Tracks with a subscription wanted (pending or active). */
   private readonly subscribed = new Set<RemoteDataTrack>();
+  /** Pending subscriptions' timers for asking again (see sendSubscription). */
+  private readonly subscribeRetries = new Map<RemoteDataTrack, NodeJS.Timeout>();
   private readonly pendingSubs = new Map<RemoteDataTrack, Set<PendingSubscribe>>();
   private readonly trackWaiters = new Map<string, Map<string, Set<TrackWaiter>>>();
   /** The addon's counters of a track, kept from just before its publication went away. */
@@ -454,6 +460,8 @@ export class RemotePublications implements RemoteTrackOwner {
     }
     this.trackWaiters.clear();
     this.subscribed.clear();
+    for (const timer of this.subscribeRetries.values()) clearTimeout(timer);
+    this.subscribeRetries.clear();
   }
 
   // ---- internals ----
@@ -475,6 +483,7 @@ export class RemotePublications implements RemoteTrackOwner {
     track._sub = 'none';
     this.subscribed.delete(track);
     this.pendingSubs.delete(track);
+    this.cancelSubscribeRetry(track);
     try {
       this.manager().unsubscribe(track._trackId);
     } catch {
@@ -499,6 +508,7 @@ export class RemotePublications implements RemoteTrackOwner {
       s._end(reason);
     }
     track._streams = [];
+    this.cancelSubscribeRetry(track);
     if (track._sub !== 'none') {
       track._sub = 'none';
       this.subscribed.delete(track);
@@ -510,11 +520,31 @@ export class RemotePublications implements RemoteTrackOwner {
     }
   }
 
-  private sendSubscription(track: RemoteDataTrack, subscribe: boolean): void {
+  private sendSubscription(track: RemoteDataTrack, subscribe: boolean, retryInMs = SUBSCRIBE_RETRY_FIRST_MS): void {
+    this.cancelSubscribeRetry(track);
     this.host.sendSignal({
       case: 'updateDataSubscription',
       value: new UpdateDataSubscription({ updates: [new UpdateDataSubscription_Update({ trackSid: track.sid, subscribe })] }),
     });
+    if (!subscribe) return;
+    // livekit-server can lose a subscribe that reaches it while it is still tearing down the
+    // previous subscription of the same track, and then sends nothing at all. Asking again is
+    // harmless (a subscribe to a subscribed track changes nothing), so a subscription still
+    // without a handle asks again, backing off.
+    const timer = setTimeout(() => {
+      this.subscribeRetries.delete(track);
+      if (track._sub !== 'pending' || !this.subscribed.has(track) || !track.isPublished) return;
+      if (!this.host.isConnected() || this.host.isReconnecting()) return;
+      debug('%s: no handle yet, asking again', track.sid);
+      this.sendSubscription(track, true, Math.min(retryInMs * 2, SUBSCRIBE_RETRY_MAX_MS));
+    }, retryInMs);
+    timer.unref();
+    this.subscribeRetries.set(track, timer);
+  }
+
+  private cancelSubscribeRetry(track: RemoteDataTrack): void {
+    clearTimeout(this.subscribeRetries.get(track));
+    this.subscribeRetries.delete(track);
   }
 
   private liveNative(track: RemoteDataTrack): RemoteTrackStats | null {

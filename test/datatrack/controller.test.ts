@@ -377,6 +377,30 @@ describe('pushing and receiving', () => {
     expect(f?.payload[0]).toBe(9);
   });
 
+  test('a subscribe the SFU loses is asked again until a handle comes', async () => {
+    // livekit-server can lose a subscribe that arrives while it tears down the previous one, and
+    // then says nothing; the subscription must not wait for its timeout.
+    const { local, bob, remote } = await pair();
+    const handle = sfu.onSignal.bind(sfu);
+    let lost = 0;
+    sfu.onSignal = (peer, m) => {
+      if (peer === bob && m.case === 'updateDataSubscription' && m.value.updates[0].subscribe && lost === 0) {
+        lost++;
+        return;
+      }
+      handle(peer, m);
+    };
+    const s = await remote.subscribe({ timeoutMs: 5_000 });
+    expect(lost).toBe(1);
+    expect(bob.sentOf('updateDataSubscription').filter((u) => u.updates[0].subscribe)).toHaveLength(2);
+    let f;
+    for (let tries = 0; !f && tries < 50; tries++) {
+      local.tryPush({ payload: Uint8Array.of(5) });
+      f = await s.read({ timeoutMs: 20 });
+    }
+    expect(f?.payload[0]).toBe(5);
+  });
+
   test('bufferSize 0 clamps to 1; bufferSize 1 drops the oldest and counts it', async () => {
     const { local, remote } = await pair();
     const s0 = await remote.subscribe({ bufferSize: 0 });

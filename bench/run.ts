@@ -101,6 +101,8 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
 }
 
 const TRACK = 'bench';
+/** Setup attempts per row session (see RowSession.open). */
+const SETUP_ATTEMPTS = 3;
 const PUBLISHER = 'bench-publisher';
 
 /** One row's processes and server, set up once and reused for every cell of that row. */
@@ -113,12 +115,30 @@ class RowSession {
     private readonly teardown: () => Promise<void>,
   ) {}
 
+  /**
+   * Sets a row up, retried on a fresh pair of processes if setup fails: a connection lost while
+   * setting up (this VM stalls processes now and then) is not the row's result, and a row without
+   * its baseline is no measurement. Cells that fail after setup are reported as failures.
+   */
   static async open(row: RowKind, subscribers: number): Promise<RowSession> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RowSession.openOnce(row, subscribers);
+      } catch (err) {
+        if (attempt >= SETUP_ATTEMPTS) throw err;
+        console.log(`${row}: setup attempt ${attempt} failed (${(err as Error).message.split('\n')[0]}); retrying`);
+      }
+    }
+  }
+
+  private static async openOnce(row: RowKind, subscribers: number): Promise<RowSession> {
     const pub = new RoleProcess(`${row} publisher`);
     const sub = new RoleProcess(`${row} subscriber`);
+    let teardown: () => Promise<void> = async () => {};
     try {
       if (row === 'ceiling') {
         const relay = new BareRelay();
+        teardown = () => relay.close();
         relay.attachPublisher(pub);
         relay.attachSubscribers(sub, subscribers);
         const base = { row, trackName: TRACK, publisherIdentity: PUBLISHER };
@@ -126,20 +146,22 @@ class RowSession {
           pub.request({ type: 'setup', params: { ...base, role: 'publisher' } }, 'ready'),
           sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: Array(subscribers).fill('') } }, 'ready'),
         ]);
-        return new RowSession(row, subscribers, pub, sub, () => relay.close());
+        return new RowSession(row, subscribers, pub, sub, teardown);
       }
       const server = await DevServer.start({ port: 0 });
+      teardown = () => server.close();
       const room = `bench-${row}`;
       const pubToken = await server.token(PUBLISHER, { room });
       const subTokens = await Promise.all(Array.from({ length: subscribers }, (_, i) => server.token(`bench-subscriber-${i}`, { room })));
       const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER };
       await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
       await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
-      const session = new RowSession(row, subscribers, pub, sub, () => server.close());
+      const session = new RowSession(row, subscribers, pub, sub, teardown);
       await session.warmUp();
       return session;
     } catch (err) {
       await Promise.all([pub.close(), sub.close()]);
+      await teardown();
       throw err;
     }
   }
@@ -291,7 +313,20 @@ async function main(): Promise<void> {
   console.log(`\nwrote ${path.relative(process.cwd(), dir)}/${base}.csv and ${base}.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Seconds the process may take to exit by itself once results are written. */
+const EXIT_GRACE_S = 15;
+
+main().then(
+  () => {
+    // Everything is closed by now, so the process exits by itself; if a handle was left open, say
+    // which instead of hanging (the timer does not itself keep the process alive).
+    setTimeout(() => {
+      console.error(`bench: still running ${EXIT_GRACE_S} s after writing results; open resources: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(2);
+    }, EXIT_GRACE_S * 1000).unref();
+  },
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

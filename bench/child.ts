@@ -138,8 +138,9 @@ async function handle(msg: ToChild): Promise<void> {
     case 'close':
       await publisher?.close();
       await subscriber?.close();
-      send({ type: 'closed' });
-      process.disconnect();
+      // Exit once the reply is out, rather than be killed: exit handlers run (--cpu-prof writes
+      // its profile then), and nothing a row left open can keep this process alive.
+      process.send!({ type: 'closed' } satisfies ToParent, () => process.exit(0));
       return;
   }
 }

@@ -62,6 +62,8 @@ export class RoleProcess {
     if (!this.failure) {
       try {
         await this.request({ type: 'close' }, 'closed', 10_000);
+        // The role exits by itself after replying (see child.ts).
+        await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       } catch {
         /* killed below */
       }

@@ -103,7 +103,7 @@ async function handle(msg: ToChild): Promise<void> {
       const driver = await loadDriver(msg.params.row);
       if (msg.params.role === 'publisher') publisher = await driver.publisher(msg.params, ipc);
       else subscriber = await driver.subscribers(msg.params, ipc, onFrame);
-      send({ type: 'ready' });
+      send({ type: 'ready', memory: (publisher ?? subscriber)!.memory });
       return;
     }
     case 'signal':

@@ -107,7 +107,7 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
   if (argv.includes('--many-tracks')) {
     const durationS = Number(argValue(argv, 'duration') ?? 10);
     const manyRows = rowsArg ? rows : (['ceiling', 'ours'] as RowKind[]);
-    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 1, saturation: [], fanout: [], saturationS: 1, manyTracks: MANY_TRACKS };
+    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 0, saturation: [], fanout: [], saturationS: 1, manyTracks: MANY_TRACKS };
     return { plan, rows: manyRows, mode: 'many-tracks' };
   }
   const fanout = argValue(argv, 'fanout');
@@ -283,7 +283,7 @@ async function main(): Promise<void> {
   const results: CellResult[] = [];
   const started = Date.now();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}; ${plan.repeats} run(s) of the matrix, medians reported\n`);
+  console.log(`bench (${mode}) on ${machine}\nrows: ${rows.join(', ')}${plan.repeats ? `; ${plan.repeats} run(s) of the matrix, medians reported` : ''}\n`);
 
   const runs: CellResult[] = [];
   for (let rep = 0; rep < plan.repeats; rep++) {

@@ -103,7 +103,7 @@ async function handle(msg: ToChild): Promise<void> {
       const driver = await loadDriver(msg.params.row);
       if (msg.params.role === 'publisher') publisher = await driver.publisher(msg.params, ipc);
       else subscriber = await driver.subscribers(msg.params, ipc, onFrame);
-      send({ type: 'ready' });
+      send({ type: 'ready', memory: (publisher ?? subscriber)!.memory });
       return;
     }
     case 'signal':
@@ -138,8 +138,9 @@ async function handle(msg: ToChild): Promise<void> {
     case 'close':
       await publisher?.close();
       await subscriber?.close();
-      send({ type: 'closed' });
-      process.disconnect();
+      // Exit once the reply is out, rather than be killed: exit handlers run (--cpu-prof writes
+      // its profile then), and nothing a row left open can keep this process alive.
+      process.send!({ type: 'closed' } satisfies ToParent, () => process.exit(0));
       return;
   }
 }

@@ -5,12 +5,11 @@
 //
 // Run: npm run bench:core   (tsx bench/core.ts)
 
-import { native } from '../lib/native/binding';
+import type { RemoteFrame } from '../lib/native/binding';
+import { nativePipeline } from './lib/native-pipeline';
 
 const MTU = 16_000;
 const CHUNK = MTU; // the baseline splits at the MTU, as the packetizer (almost) does
-/** pollTransmit budget, about what a sender would take per bufferedAmountLow wake-up. */
-const POLL_BYTES = 64 * 1024;
 
 interface Case {
   label: string;
@@ -42,37 +41,21 @@ function time(run: () => number, frames: number, size: number): Result {
 }
 
 function makeNative(c: Case): () => number {
-  const b = native();
-  const local = new b.LocalManager({ queueCapacity: Math.max(16, c.batch) });
-  const handle = local.allocateHandle();
-  local.beginPublish(handle, 'bench', false);
-  local.publishSucceeded(handle, 'TR_bench');
-  const remote = new b.RemoteManager();
-  const { published } = remote.updateParticipant('publisher', [{ sid: 'TR_bench', pubHandle: handle, name: 'bench', usesE2ee: false }]);
-  remote.subscribe(published[0].trackId, 1);
-  remote.setSubscriberHandles([[handle, 'TR_bench']]); // the SFU would rewrite; same handle here
+  const pipeline = nativePipeline({ queueCapacity: Math.max(16, c.batch), usesE2ee: false });
   const payload = Buffer.alloc(c.size, 0xab);
 
   return () => {
     let delivered = 0;
     let check = 0;
+    const onFrame = (f: RemoteFrame) => {
+      delivered++;
+      check += f.payload.length;
+    };
     for (let sent = 0; sent < c.frames; ) {
       const n = Math.min(c.batch, c.frames - sent);
-      for (let i = 0; i < n; i++) local.pushFrame(handle, payload, null, null, false);
+      for (let i = 0; i < n; i++) pipeline.push(payload, null);
       sent += n;
-      let out;
-      while ((out = local.pollTransmit(POLL_BYTES)) !== null) {
-        const { data, ends } = out;
-        let start = 0;
-        for (let i = 0; i < ends.length; i++) {
-          const frames = remote.handlePacket(data.subarray(start, ends[i]));
-          start = ends[i];
-          if (frames !== null) {
-            delivered += frames.length;
-            check += frames[0].payload.length;
-          }
-        }
-      }
+      pipeline.drain(onFrame);
     }
     if (check !== delivered * c.size) throw new Error('payload size mismatch');
     return delivered;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick | --full] [--rows ceiling,ours,livekit-client,rust-ffi] [--server dev|livekit]`
+// `npm run bench [-- --quick | --full | --many-tracks | --fanout N,M] [--duration S] [--rows ceiling,ours,...] [--server dev|livekit]`
 //
 // Every row runs in the same process layout: the relay (ceiling) or the development SFU (all
 // other rows) in this process, the publisher in one child process and the subscriber(s) in
@@ -8,10 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { startBenchServer, type BenchServerKind } from './lib/server';
 import { RoleProcess } from './lib/child-process';
-import type { Cell, RowKind } from './lib/protocol';
+import type { Cell, RowKind, TrackMemory } from './lib/protocol';
 import { BareRelay } from './lib/relay';
 import { foldRepeats } from './lib/repeat';
-import { deliveryRatio, idleCpu, netCpuSPer1k, toIdleTable, toRatios, toTable, writeResults, type CellResult } from './lib/report';
+import { deliveryRatio, idleCpu, netCpuSPer1k, toIdleTable, toManyTracksTable, toRatios, toTable, writeResults, type CellResult } from './lib/report';
 import { summarize } from './lib/stats';
 
 interface Plan {
@@ -25,6 +25,8 @@ interface Plan {
   saturation: Array<{ sizeKb: number; rates: number[] }>;
   fanout: number[];
   saturationS: number;
+  /** Many-tracks section: `tracks` tracks in one publisher, each at `perTrackHz`, 1 KiB frames. */
+  manyTracks: Array<{ tracks: number; perTrackHz: number }>;
 }
 
 const QUICK: Plan = {
@@ -38,6 +40,7 @@ const QUICK: Plan = {
   saturation: [],
   fanout: [],
   saturationS: 1,
+  manyTracks: [],
 };
 
 function fullMatrix(): Plan['matrix'] {
@@ -69,7 +72,14 @@ const FULL: Plan = {
   ],
   fanout: [1, 10, 50],
   saturationS: 2,
+  manyTracks: [],
 };
+
+/** An agent subscribed to a fleet, a robot with dozens of sensor streams: 10,000 frames/s either way. */
+const MANY_TRACKS: Plan['manyTracks'] = [
+  { tracks: 100, perTrackHz: 100 },
+  { tracks: 1000, perTrackHz: 10 },
+];
 
 function argValue(argv: string[], name: string): string | undefined {
   const eq = argv.find((a) => a.startsWith(`--${name}=`));
@@ -85,7 +95,7 @@ function customPlan(cells: string, durationS: number, repeats: number): Plan {
     if (!(sizeKb > 0 && freqHz > 0)) throw new Error(`--cells: '${c}' is not SIZE_KIBxFREQ_HZ`);
     return { sizeKb, freqHz };
   });
-  return { matrix, durationS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1 };
+  return { matrix, durationS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1, manyTracks: [] };
 }
 
 /** `--server livekit` runs the SDK rows through livekit-server instead of the development SFU. */
@@ -102,6 +112,21 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
   const rows = rowsArg ? (rowsArg.split(',') as RowKind[]) : all;
   const unknown = rows.filter((r) => !all.includes(r));
   if (unknown.length) throw new Error(`--rows: unknown ${unknown.join(', ')} (rows: ${all.join(', ')})`);
+  if (argv.includes('--many-tracks')) {
+    const durationS = Number(argValue(argv, 'duration') ?? 10);
+    const manyRows = rowsArg ? rows : (['ceiling', 'ours'] as RowKind[]);
+    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 0, saturation: [], fanout: [], saturationS: 1, manyTracks: MANY_TRACKS };
+    return { plan, rows: manyRows, mode: 'many-tracks' };
+  }
+  const fanout = argValue(argv, 'fanout');
+  if (fanout) {
+    // `--fanout 100 [--duration 10]`: only the fan-out section, 1 KiB @ 100 Hz to N subscribers.
+    const counts = fanout.split(',').map(Number);
+    if (!counts.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--fanout: '${fanout}' is not a list of subscriber counts`);
+    const durationS = Number(argValue(argv, 'duration') ?? 5);
+    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 0, saturation: [], fanout: counts, saturationS: 1, manyTracks: [] };
+    return { plan, rows: rowsArg ? rows : (['ceiling', 'ours'] as RowKind[]), mode: `fanout ${fanout}` };
+  }
   const cells = argValue(argv, 'cells');
   if (cells) return { plan: customPlan(cells, Number(argValue(argv, 'duration') ?? 5), Number(argValue(argv, 'repeats') ?? 1)), rows, mode: `cells ${cells}` };
   const mode = argv.includes('--full') ? 'full' : 'quick';
@@ -109,45 +134,74 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
 }
 
 const TRACK = 'bench';
+/** Setup attempts per row session (see RowSession.open). */
+const SETUP_ATTEMPTS = 3;
 const PUBLISHER = 'bench-publisher';
 
 /** One row's processes and server, set up once and reused for every cell of that row. */
 class RowSession {
+  /** What creating the tracks cost each role (many-tracks rows that have tracks). */
+  pubMemory?: TrackMemory;
+  subMemory?: TrackMemory;
+
   private constructor(
     readonly row: RowKind,
     readonly subscribers: number,
+    readonly tracks: number,
     private readonly pub: RoleProcess,
     private readonly sub: RoleProcess,
     private readonly teardown: () => Promise<void>,
   ) {}
 
-  static async open(row: RowKind, subscribers: number): Promise<RowSession> {
+  /**
+   * Sets a row up, retried on a fresh pair of processes if setup fails: a connection lost while
+   * setting up (this VM stalls processes now and then) is not the row's result, and a row without
+   * its baseline is no measurement. Cells that fail after setup are reported as failures.
+   */
+  static async open(row: RowKind, subscribers: number, tracks = 1): Promise<RowSession> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await RowSession.openOnce(row, subscribers, tracks);
+      } catch (err) {
+        if (attempt >= SETUP_ATTEMPTS) throw err;
+        console.log(`${row}: setup attempt ${attempt} failed (${(err as Error).message.split('\n')[0]}); retrying`);
+      }
+    }
+  }
+
+  private static async openOnce(row: RowKind, subscribers: number, tracks: number): Promise<RowSession> {
     const pub = new RoleProcess(`${row} publisher`);
     const sub = new RoleProcess(`${row} subscriber`);
+    let teardown: () => Promise<void> = async () => {};
     try {
       if (row === 'ceiling') {
         const relay = new BareRelay();
+        teardown = () => relay.close();
         relay.attachPublisher(pub);
         relay.attachSubscribers(sub, subscribers);
-        const base = { row, trackName: TRACK, publisherIdentity: PUBLISHER };
+        const base = { row, trackName: TRACK, publisherIdentity: PUBLISHER, tracks };
         await Promise.all([
           pub.request({ type: 'setup', params: { ...base, role: 'publisher' } }, 'ready'),
           sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: Array(subscribers).fill('') } }, 'ready'),
         ]);
-        return new RowSession(row, subscribers, pub, sub, () => relay.close());
+        return new RowSession(row, subscribers, tracks, pub, sub, teardown);
       }
       const server = await startBenchServer(SERVER);
+      teardown = () => server.close();
       const room = `bench-${row}`;
       const pubToken = await server.token(PUBLISHER, room);
       const subTokens = await Promise.all(Array.from({ length: subscribers }, (_, i) => server.token(`bench-subscriber-${i}`, room)));
-      const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER };
-      await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
-      await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
-      const session = new RowSession(row, subscribers, pub, sub, () => server.close());
+      const base = { row, url: server.url, trackName: TRACK, publisherIdentity: PUBLISHER, tracks };
+      const pubReady = await pub.request({ type: 'setup', params: { ...base, role: 'publisher', tokens: [pubToken] } }, 'ready');
+      const subReady = await sub.request({ type: 'setup', params: { ...base, role: 'subscriber', tokens: subTokens } }, 'ready', 120_000);
+      const session = new RowSession(row, subscribers, tracks, pub, sub, teardown);
+      session.pubMemory = pubReady.memory;
+      session.subMemory = subReady.memory;
       await session.warmUp();
       return session;
     } catch (err) {
       await Promise.all([pub.close(), sub.close()]);
+      await teardown();
       throw err;
     }
   }
@@ -202,7 +256,8 @@ class RowSession {
    */
   async warmUp(): Promise<void> {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const r = await this.run('matrix', 1, 50, 0.2);
+      // Two frames for every track (frames go round-robin over them).
+      const r = await this.run('matrix', 1, Math.max(50, 10 * this.tracks), 0.2);
       if (r.received >= r.sent * this.subscribers * 0.5 && r.received > 0) return;
     }
     throw new Error(`${this.row}: subscribers never started receiving`);
@@ -222,8 +277,8 @@ function failed(section: CellResult['section'], row: RowKind, sizeKb: number, fr
   };
 }
 
-async function withRow<T>(row: RowKind, subscribers: number, fn: (s: RowSession) => Promise<T>): Promise<T> {
-  const session = await RowSession.open(row, subscribers);
+async function withRow<T>(row: RowKind, subscribers: number, fn: (s: RowSession) => Promise<T>, tracks = 1): Promise<T> {
+  const session = await RowSession.open(row, subscribers, tracks);
   try {
     return await fn(session);
   } finally {
@@ -236,7 +291,7 @@ async function main(): Promise<void> {
   const results: CellResult[] = [];
   const started = Date.now();
   const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  console.log(`bench (${mode}, SDK rows through ${SERVER === 'dev' ? 'the development SFU' : 'livekit-server'}) on ${machine}\nrows: ${rows.join(', ')}; ${plan.repeats} run(s) of the matrix, medians reported\n`);
+  console.log(`bench (${mode}, SDK rows through ${SERVER === 'dev' ? 'the development SFU' : 'livekit-server'}) on ${machine}\nrows: ${rows.join(', ')}${plan.repeats ? `; ${plan.repeats} run(s) of the matrix, medians reported` : ''}\n`);
 
   const runs: CellResult[] = [];
   for (let rep = 0; rep < plan.repeats; rep++) {
@@ -277,10 +332,24 @@ async function main(): Promise<void> {
     }
   }
 
+  for (const { tracks, perTrackHz } of plan.manyTracks) {
+    for (const row of rows) {
+      try {
+        const r = await withRow(row, 1, async (s) => ({ ...(await s.run('many-tracks', 1, tracks * perTrackHz, plan.durationS)), tracks, pubMemory: s.pubMemory, subMemory: s.subMemory }), tracks);
+        runs.push(r);
+      } catch (err) {
+        runs.push({ ...failed('many-tracks', row, 1, tracks * perTrackHz, 1, err), tracks });
+      }
+      console.log(`many tracks: ${row}, ${tracks} × ${perTrackHz} Hz done`);
+    }
+  }
+
   results.push(...foldRepeats(runs));
   const title = `livekit-datatrack-node bench (${mode}${SERVER === 'livekit' ? ', through livekit-server' : ''}), ${machine}`;
-  console.log('\n== idle CPU (published and subscribed, no frames) ==\n' + toIdleTable(results));
-  console.log('\n== matrix ==\n' + toTable(results.filter((r) => r.section === 'matrix')));
+  if (plan.matrix.length) {
+    console.log('\n== idle CPU (published and subscribed, no frames) ==\n' + toIdleTable(results));
+    console.log('\n== matrix ==\n' + toTable(results.filter((r) => r.section === 'matrix')));
+  }
   if (plan.saturation.length) {
     console.log('\n== saturation (highest rate with delivery >= 99 %) ==');
     for (const { sizeKb } of plan.saturation) {
@@ -292,14 +361,31 @@ async function main(): Promise<void> {
     }
   }
   if (plan.fanout.length) console.log('\n== fan-out (1 KiB @ 100 Hz) ==\n' + toTable(results.filter((r) => r.section === 'fanout')));
-  console.log('\n== ratios ==\n' + toRatios(results));
+  if (plan.manyTracks.length) {
+    console.log(`\n== many tracks (1 KiB frames, ${plan.durationS} s; CPU per frame in ms, core = CPU time / wall time) ==\n` + toManyTracksTable(results));
+  }
+  if (plan.matrix.length) console.log('\n== ratios ==\n' + toRatios(results));
   const dir = path.join(__dirname, 'results');
-  const base = (mode === 'full' ? 'latest' : mode === 'quick' ? 'quick' : 'cells') + (SERVER === 'livekit' ? '-livekit' : '');
+  const kind = mode === 'full' ? 'latest' : mode === 'quick' ? 'quick' : mode === 'many-tracks' ? 'many-tracks' : mode.startsWith('fanout') ? 'fanout' : 'cells';
+  const base = kind + (SERVER === 'livekit' ? '-livekit' : '');
   writeResults(dir, base, results, title, runs);
-  console.log(`\nwrote ${path.relative(process.cwd(), dir)}/${base}.csv and ${base}.svg in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`\nwrote ${path.relative(process.cwd(), dir)}/${base}.csv${plan.matrix.length ? ` and ${base}.svg` : ''} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+/** Seconds the process may take to exit by itself once results are written. */
+const EXIT_GRACE_S = 15;
+
+main().then(
+  () => {
+    // Everything is closed by now, so the process exits by itself; if a handle was left open, say
+    // which instead of hanging (the timer does not itself keep the process alive).
+    setTimeout(() => {
+      console.error(`bench: still running ${EXIT_GRACE_S} s after writing results; open resources: ${process.getActiveResourcesInfo().join(', ')}`);
+      process.exit(2);
+    }, EXIT_GRACE_S * 1000).unref();
+  },
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

@@ -52,14 +52,28 @@ export class RoleProcess {
     });
   }
 
+  /**
+   * Asks the role to close its peers, then ends the process whatever it answered: a role that
+   * failed (or hangs) must not keep the orchestrator alive through its IPC channel.
+   */
   async close(): Promise<void> {
-    if (this.proc.exitCode !== null || this.failure) return;
-    try {
-      await this.request({ type: 'close' }, 'closed', 10_000);
-    } catch {
-      /* killed below */
+    if (this.exited) return;
+    const exit = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+    if (!this.failure) {
+      try {
+        await this.request({ type: 'close' }, 'closed', 10_000);
+        // The role exits by itself after replying (see child.ts).
+        await Promise.race([exit, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+      } catch {
+        /* killed below */
+      }
     }
-    this.proc.kill('SIGKILL');
+    if (!this.exited) this.proc.kill('SIGKILL');
+    await exit;
+  }
+
+  private get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null;
   }
 
   private fail(err: Error): void {

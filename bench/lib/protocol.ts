@@ -13,6 +13,26 @@ export interface SetupParams {
   tokens?: string[];
   trackName: string;
   publisherIdentity: string;
+  /**
+   * Many-tracks section: the publisher publishes this many tracks (`${trackName}-${i}`) and
+   * round-robins frames across them; the subscriber subscribes to all. Default 1 (`trackName`).
+   */
+  tracks?: number;
+}
+
+/** The track names a row's publisher publishes and its subscribers subscribe to. */
+export function trackNames(params: SetupParams): string[] {
+  const n = params.tracks ?? 1;
+  return n === 1 ? [params.trackName] : Array.from({ length: n }, (_, i) => `${params.trackName}-${i}`);
+}
+
+/** What a role's tracks cost in memory, measured by the row driver around creating them. */
+export interface TrackMemory {
+  tracks: number;
+  /** JS heap used, after a full GC, per track (KiB). */
+  heapKbPerTrack: number;
+  /** Resident set (JS, addon, node-datachannel), per track (KiB). */
+  rssKbPerTrack: number;
 }
 
 export interface Cell {
@@ -33,7 +53,7 @@ export type ToChild =
   | { type: 'close' };
 
 export type ToParent =
-  | { type: 'ready' }
+  | { type: 'ready'; memory?: TrackMemory }
   | { type: 'signal'; index: number; data: RelaySignal }
   | {
       type: 'ran';

@@ -13,7 +13,7 @@ function median(values: number[]): number {
   return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
 }
 
-const key = (r: CellResult) => [r.section, r.row, r.sizeKb, r.freqHz, r.subscribers].join('|');
+const key = (r: CellResult) => [r.section, r.row, r.sizeKb, r.freqHz, r.subscribers, r.tracks ?? 1].join('|');
 
 /** One result per (section, row, cell, subscribers): medians of the runs, pooled counts. */
 export function foldRepeats(runs: CellResult[]): CellResult[] {

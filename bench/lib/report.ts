@@ -2,12 +2,12 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RowKind } from './protocol';
+import type { RowKind, TrackMemory } from './protocol';
 import type { LatencySummary } from './stats';
 
 export interface CellResult {
   /** `idle`: connected and subscribed, no frames; its CPU figures are per second, not per frame. */
-  section: 'matrix' | 'saturation' | 'fanout' | 'idle';
+  section: 'matrix' | 'saturation' | 'fanout' | 'idle' | 'many-tracks';
   row: RowKind;
   sizeKb: number;
   freqHz: number;
@@ -34,6 +34,10 @@ export interface CellResult {
   repeats?: number;
   p99RangeMs?: [number, number];
   error?: string;
+  /** Many-tracks section: tracks published (frames round-robin over them; freqHz is the total). */
+  tracks?: number;
+  pubMemory?: TrackMemory;
+  subMemory?: TrackMemory;
 }
 
 export const deliveryRatio = (r: CellResult) => (r.sent === 0 ? 0 : r.received / (r.sent * r.subscribers));
@@ -47,7 +51,8 @@ const COLUMNS = [
   'avg_latency_ms', 'min_latency_ms', 'max_latency_ms', 'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms',
   'expected_mibps', 'actual_mibps', 'pub_cpu_s_per_1k_frames', 'sub_cpu_s_per_1k_frames',
   'pub_event_loop_p99_ms', 'sub_event_loop_p99_ms', 'push_us', 'net_cpu_s_per_1k_frames', 'pub_idle_cpu_ms_per_s',
-  'sub_idle_cpu_ms_per_s', 'repeats', 'p99_min_ms', 'p99_max_ms', 'error',
+  'sub_idle_cpu_ms_per_s', 'repeats', 'p99_min_ms', 'p99_max_ms', 'error', 'tracks', 'pub_heap_kb_per_track',
+  'pub_rss_kb_per_track', 'sub_heap_kb_per_track', 'sub_rss_kb_per_track',
 ];
 
 const f = (n: number, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '');
@@ -86,7 +91,9 @@ export function toCsv(results: CellResult[]): string {
         f(r.latency.p99, 3), f(expectedMibps(r), 3), f(actualMibps(r), 3), f(r.pubCpuSPer1k, 4), f(r.subCpuSPer1k, 4),
         f(r.pubLoopP99Ms), f(r.subLoopP99Ms), f(r.pushUs, 2), f(r.netCpuSPer1k ?? NaN, 4),
         f(idle?.pubMsPerS ?? NaN), f(idle?.subMsPerS ?? NaN), r.repeats ?? 1, f(r.p99RangeMs?.[0] ?? NaN, 3),
-        f(r.p99RangeMs?.[1] ?? NaN, 3), r.error ? JSON.stringify(r.error) : '',
+        f(r.p99RangeMs?.[1] ?? NaN, 3), r.error ? JSON.stringify(r.error) : '', r.tracks ?? '',
+        f(r.pubMemory?.heapKbPerTrack ?? NaN, 1), f(r.pubMemory?.rssKbPerTrack ?? NaN, 1),
+        f(r.subMemory?.heapKbPerTrack ?? NaN, 1), f(r.subMemory?.rssKbPerTrack ?? NaN, 1),
       ].join(','),
     );
   }
@@ -107,6 +114,32 @@ export function toTable(results: CellResult[]): string {
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   return [pad(header, widths), ...rows.map((r) => pad(r, widths))].join('\n');
+}
+
+/** CPU time over wall time of a role's measurement window: the share of one core it used. */
+const coreShare = (cpuMs: number, elapsedMs: number) => cpuMs / elapsedMs;
+
+/** Many-tracks section: one line per (load, row), then each row against the ceiling's. */
+export function toManyTracksTable(results: CellResult[]): string {
+  const cells = results.filter((r) => r.section === 'many-tracks');
+  const header = ['row', 'tracks', 'Hz/track', 'frames/s', 'offered', 'recv', 'deliv%', 'p50ms', 'p99ms', 'pubCPU/1k', 'subCPU/1k', 'pub core', 'sub core', 'pub KiB/track heap,rss', 'sub KiB/track heap,rss'];
+  const mem = (m?: TrackMemory) => (m ? `${f(m.heapKbPerTrack, 1)}, ${f(m.rssKbPerTrack, 1)}` : '-');
+  const rows = cells.map((r) => [
+    r.row, String(r.tracks ?? 1), f(r.freqHz / (r.tracks ?? 1), 0), String(r.freqHz), String(r.attempted), String(r.received),
+    f(100 * deliveryRatio(r), 1), f(r.latency.p50), f(r.latency.p99), f(r.pubCpuSPer1k, 3), f(r.subCpuSPer1k, 3),
+    f(coreShare(r.pubCpuMs, r.pubElapsedMs)), f(coreShare(r.subCpuMs, r.subElapsedMs)), mem(r.pubMemory), mem(r.subMemory) + (r.error ? '  ERROR ' + r.error.split('\n')[0] : ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const lines = [pad(header, widths), ...rows.map((r) => pad(r, widths))];
+  for (const r of cells) {
+    const ceiling = cells.find((c) => c.row === 'ceiling' && c.tracks === r.tracks && !c.error);
+    if (r.row === 'ceiling' || !ceiling || r.error) continue;
+    const cpu = (x: CellResult) => x.pubCpuSPer1k + x.subCpuSPer1k;
+    lines.push(
+      `${r.row} / ceiling at ${r.tracks} tracks: delivery ${f(deliveryRatio(r) / deliveryRatio(ceiling))}, p99 ${f(r.latency.p99 / ceiling.latency.p99)}, CPU per frame (pub + sub) ${f(cpu(r) / cpu(ceiling))}`,
+    );
+  }
+  return lines.join('\n');
 }
 
 /** Ratios ours/ceiling and ours/peer, per matrix cell. */
@@ -287,5 +320,6 @@ export function writeResults(dir: string, base: string, results: CellResult[], t
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, `${base}.json`), JSON.stringify({ title, results, runs }, null, 1));
   fs.writeFileSync(path.join(dir, `${base}.csv`), toCsv(results));
-  fs.writeFileSync(path.join(dir, `${base}.svg`), toSvg(results, title));
+  // The chart is of matrix cells; sections run alone (many tracks, fan-out) have none.
+  if (results.some((r) => r.section === 'matrix')) fs.writeFileSync(path.join(dir, `${base}.svg`), toSvg(results, title));
 }

@@ -16,19 +16,65 @@ interface BareClient {
   open: Promise<void>;
 }
 
+/** How long a bare client may take to open its channel before setup fails (and is retried). */
+const OPEN_TIMEOUT_MS = 15_000;
+
 function bareClient(ipc: ChildIpc, index: number): BareClient {
   const pc = new PeerConnection(`bench-ceiling-${index}`, { iceServers: [], maxMessageSize: 65536 });
+  // node-datachannel delivers each callback kind through its own queue, so a local candidate can
+  // reach JS before the offer it belongs to (and the relay drops candidates for an unknown
+  // offer); the relay's candidates, likewise, are only applied after its answer. Both are queued.
+  let offerSent = false;
+  const localCandidates: RelaySignal[] = [];
+  let answered = false;
+  const remoteCandidates: Array<{ candidate: string; mid: string }> = [];
+  const addRemote = (candidate: string, mid: string) => {
+    try {
+      pc.addRemoteCandidate(candidate, mid);
+    } catch (err) {
+      // Only a connection that already failed or closed refuses a candidate: that failure is
+      // reported through `open` (and the state), not as a stray exception from the IPC handler.
+      if (process.env.BENCH_DEBUG) console.error(`ceiling client ${index}: candidate refused in state ${pc.state()}: ${(err as Error).message}`);
+    }
+  };
   pc.onLocalDescription((sdp, type) => {
-    if (type === 'offer') ipc.signal(index, { kind: 'offer', sdp });
+    if (type !== 'offer') return;
+    ipc.signal(index, { kind: 'offer', sdp });
+    offerSent = true;
+    for (const c of localCandidates.splice(0)) ipc.signal(index, c);
   });
-  pc.onLocalCandidate((candidate, mid) => ipc.signal(index, { kind: 'candidate', candidate, mid }));
-  pc.onStateChange(() => {});
+  pc.onLocalCandidate((candidate, mid) => {
+    const signal: RelaySignal = { kind: 'candidate', candidate, mid };
+    if (offerSent) ipc.signal(index, signal);
+    else localCandidates.push(signal);
+  });
+  let failOpen: (err: Error) => void = () => {};
+  pc.onStateChange((state) => {
+    if (state === 'failed' || state === 'closed') failOpen(new Error(`ceiling client ${index}: peer connection ${state} before its channel opened`));
+  });
   ipc.onSignal(index, (data: RelaySignal) => {
-    if (data.kind === 'answer') pc.setRemoteDescription(data.sdp, 'answer');
-    else if (data.kind === 'candidate') pc.addRemoteCandidate(data.candidate, data.mid);
+    if (data.kind === 'answer') {
+      pc.setRemoteDescription(data.sdp, 'answer');
+      answered = true;
+      for (const c of remoteCandidates.splice(0)) addRemote(c.candidate, c.mid);
+    } else if (data.kind === 'candidate') {
+      if (answered) addRemote(data.candidate, data.mid);
+      else remoteCandidates.push(data);
+    }
   });
   const dc = pc.createDataChannel('_data_track', { unordered: true, maxRetransmits: 0 });
-  const open = new Promise<void>((resolve) => dc.onOpen(() => resolve()));
+  const open = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`ceiling client ${index}: channel not open within ${OPEN_TIMEOUT_MS} ms (state ${pc.state()})`)), OPEN_TIMEOUT_MS);
+    failOpen = (err) => {
+      clearTimeout(timer);
+      reject(err);
+    };
+    dc.onOpen(() => {
+      clearTimeout(timer);
+      failOpen = () => {};
+      resolve();
+    });
+  });
   return { pc, dc, open };
 }
 
@@ -40,7 +86,10 @@ async function closeClient(c: BareClient): Promise<void> {
 export const ceiling: RowDriver = {
   async publisher(_params, ipc): Promise<PublisherEndpoint> {
     const client = bareClient(ipc, 0);
-    await client.open;
+    await client.open.catch(async (err) => {
+      await closeClient(client);
+      throw err;
+    });
     return {
       push(payload) {
         if (client.dc.bufferedAmount() > HIGH_WATER) return false;
@@ -91,7 +140,10 @@ export const ceiling: RowDriver = {
       });
       clients.push(client);
     }
-    await Promise.all(clients.map((c) => c.open));
+    await Promise.all(clients.map((c) => c.open)).catch(async (err) => {
+      await Promise.all(clients.map(closeClient));
+      throw err;
+    });
     return { close: async () => void (await Promise.all(clients.map(closeClient))) };
   },
 };

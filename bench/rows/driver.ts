@@ -1,4 +1,4 @@
-import type { RelaySignal, SetupParams } from '../lib/protocol';
+import type { RelaySignal, SetupParams, TrackMemory } from '../lib/protocol';
 
 /** The child's side of the IPC, as rows see it. */
 export interface ChildIpc {
@@ -12,10 +12,13 @@ export interface PublisherEndpoint {
   /** For asynchronous SDKs: waits for pushes in flight and returns how many were refused. */
   settle?(): Promise<number>;
   close(): Promise<void>;
+  /** Many-tracks section: what creating the tracks cost (rows that have tracks). */
+  memory?: TrackMemory;
 }
 
 export interface SubscriberEndpoint {
   close(): Promise<void>;
+  memory?: TrackMemory;
 }
 
 /** One way of moving frames from a publisher process to subscriber processes. */

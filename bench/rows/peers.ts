@@ -3,6 +3,8 @@
 
 import type { InteropPeer, PeerKind } from '../../test/interop/drivers/peer';
 import { makePeer } from '../../test/interop/helpers';
+import { perTrack, sampleMemory } from '../lib/memory';
+import { trackNames, type TrackMemory } from '../lib/protocol';
 import type { PublisherEndpoint, RowDriver, SubscriberEndpoint } from './driver';
 
 function peerRow(kind: PeerKind): RowDriver {
@@ -10,13 +12,20 @@ function peerRow(kind: PeerKind): RowDriver {
     async publisher(params): Promise<PublisherEndpoint> {
       const peer = makePeer(kind);
       await peer.connect(params.url!, params.tokens![0]);
-      const track = await peer.publish(params.trackName);
+      const names = trackNames(params);
+      const before = names.length > 1 ? sampleMemory() : undefined;
+      const tracks = await Promise.all(names.map((name) => peer.publish(name)));
+      const memory = before && perTrack(before, tracks.length);
       // Both SDKs' push is asynchronous; the pacer must not wait for one frame before the next,
       // so refusals are counted as they settle and reported with settle().
       const pending = new Set<Promise<void>>();
       let refused = 0;
+      let next = 0;
       return {
+        memory,
         push(payload) {
+          const track = tracks[next];
+          next = next + 1 === tracks.length ? 0 : next + 1;
           const p: Promise<void> = track.push(payload).then(
             () => void pending.delete(p),
             () => {
@@ -34,7 +43,7 @@ function peerRow(kind: PeerKind): RowDriver {
           return n;
         },
         async close() {
-          await track.unpublish().catch(() => {});
+          await Promise.all(tracks.map((t) => t.unpublish().catch(() => {})));
           await peer.disconnect();
         },
       };
@@ -43,19 +52,26 @@ function peerRow(kind: PeerKind): RowDriver {
     async subscribers(params, _ipc, onFrame): Promise<SubscriberEndpoint> {
       const peers: InteropPeer[] = [];
       const closers: Array<() => void> = [];
+      const names = trackNames(params);
+      let memory: TrackMemory | undefined;
       for (const [index, token] of params.tokens!.entries()) {
         const peer = makePeer(kind);
         await peer.connect(params.url!, token);
-        const remote = await peer.waitForRemoteTrack(params.publisherIdentity, params.trackName, 20_000);
-        const sub = remote.subscribe({ bufferSize: 1024 });
-        await sub.ready;
-        void (async () => {
-          for await (const frame of sub) onFrame(index, frame.payload);
-        })().catch(() => {});
-        closers.push(() => sub.close());
+        const before = names.length > 1 ? sampleMemory() : undefined;
+        const remotes = await Promise.all(names.map((name) => peer.waitForRemoteTrack(params.publisherIdentity, name, 20_000)));
+        const subs = remotes.map((remote) => remote.subscribe({ bufferSize: 1024 }));
+        await Promise.all(subs.map((sub) => sub.ready));
+        for (const sub of subs) {
+          void (async () => {
+            for await (const frame of sub) onFrame(index, frame.payload);
+          })().catch(() => {});
+          closers.push(() => sub.close());
+        }
+        if (before) memory = perTrack(before, names.length);
         peers.push(peer);
       }
       return {
+        memory,
         async close() {
           for (const c of closers) c();
           await Promise.all(peers.map((p) => p.disconnect()));

@@ -252,10 +252,12 @@ export class LocalPublications implements LocalTrackOwner {
     }
     let payload: Uint8Array = frame.payload;
     let e2ee = null;
+    let tag = null;
     if (track.info.usesE2ee) {
       try {
-        const sealed = this.cryptor!.encrypt(this.host.localIdentity(), payload);
-        payload = sealed.payload;
+        const sealed = this.cryptor!.seal(this.host.localIdentity(), payload);
+        payload = sealed.body;
+        tag = sealed.tag;
         e2ee = sealed.e2ee;
       } catch (err) {
         this.countersOf(track).encryptionFailed++;
@@ -269,7 +271,7 @@ export class LocalPublications implements LocalTrackOwner {
       result = PushResult.Full;
     } else {
       try {
-        result = manager.pushFrame(track._handle, payload, userTimestamp, e2ee, dropOldest);
+        result = manager.pushFrame(track._handle, payload, userTimestamp, e2ee, dropOldest, tag);
       } catch (err) {
         if ((err as NativeError).code === 'UnknownTrack') {
           throw new DataTrackPushError('trackUnpublished', `data track '${track.name}' is not published`, frame);

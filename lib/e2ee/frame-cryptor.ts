@@ -14,24 +14,30 @@ export class E2eeError extends Error {
   override readonly name = 'E2eeError';
 }
 
-function cipherName(key: crypto.KeyObject): crypto.CipherGCMTypes {
+/** The GCM cipher for a key, from its size. Resolved once per key (see KeySet.cipher), not per frame. */
+export function gcmCipherFor(key: crypto.KeyObject): crypto.CipherGCMTypes {
   return key.symmetricKeySize === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
 }
 
-/** Encrypts with an explicit key and IV (exported for test vectors). */
-export function aesGcmEncrypt(key: crypto.KeyObject, iv: Uint8Array, plaintext: Uint8Array): Buffer {
-  const cipher = crypto.createCipheriv(cipherName(key), key, iv, { authTagLength: TAG_LENGTH });
+const GCM_OPTIONS = { authTagLength: TAG_LENGTH };
+
+/**
+ * One AES-GCM encryption, ciphertext and tag apart: the sender hands both to the packetizer, which
+ * gathers them into the frame in its one copy (no ciphertext ‖ tag concatenation here).
+ */
+export function aesGcmSeal(key: crypto.KeyObject, cipherName: crypto.CipherGCMTypes, iv: Uint8Array, plaintext: Uint8Array): { body: Buffer; tag: Buffer } {
+  const cipher = crypto.createCipheriv(cipherName, key, iv, GCM_OPTIONS);
   const body = cipher.update(plaintext);
-  const tail = cipher.final();
-  return Buffer.concat([body, tail, cipher.getAuthTag()]);
+  const tail = cipher.final(); // GCM is a stream mode: nothing is held back, so this is empty
+  return { body: tail.length === 0 ? body : Buffer.concat([body, tail]), tag: cipher.getAuthTag() };
 }
 
 /** Decrypts ciphertext ‖ tag; null when authentication fails. */
-export function aesGcmDecrypt(key: crypto.KeyObject, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
+export function aesGcmOpen(key: crypto.KeyObject, cipherName: crypto.CipherGCMTypes, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
   if (sealed.length < TAG_LENGTH || iv.length !== IV_LENGTH) return null;
   const split = sealed.length - TAG_LENGTH;
   try {
-    const decipher = crypto.createDecipheriv(cipherName(key), key, iv, { authTagLength: TAG_LENGTH });
+    const decipher = crypto.createDecipheriv(cipherName, key, iv, GCM_OPTIONS);
     decipher.setAuthTag(sealed.subarray(split));
     const body = decipher.update(sealed.subarray(0, split));
     const tail = decipher.final();
@@ -41,12 +47,24 @@ export function aesGcmDecrypt(key: crypto.KeyObject, iv: Uint8Array, sealed: Uin
   }
 }
 
+/** Encrypts with an explicit key and IV into ciphertext ‖ tag, the wire payload (for test vectors). */
+export function aesGcmEncrypt(key: crypto.KeyObject, iv: Uint8Array, plaintext: Uint8Array): Buffer {
+  const { body, tag } = aesGcmSeal(key, gcmCipherFor(key), iv, plaintext);
+  return Buffer.concat([body, tag]);
+}
+
+/** Decrypts ciphertext ‖ tag with an explicit key; null when authentication fails. */
+export function aesGcmDecrypt(key: crypto.KeyObject, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
+  return aesGcmOpen(key, gcmCipherFor(key), iv, sealed);
+}
+
 /**
  * IVs: a random 32-bit prefix per cryptor, the wall clock in ms (u32), and a per-cryptor counter,
  * all big-endian. The counter makes IVs unique within a process for 2^32 frames per millisecond
  * tick; the prefix and the clock separate processes and restarts that share a key.
  */
-class IvSource {
+/** @internal */
+export class IvSource {
   private prefix = crypto.randomBytes(4).readUInt32BE(0);
   private counter = 0;
 
@@ -68,15 +86,25 @@ export class DataTrackFrameCryptor {
 
   constructor(readonly keyProvider: KeyProvider) {}
 
-  /** Encrypts a frame with the sender's current key. Throws E2eeError if there is no key yet. */
-  encrypt(identity: string, plaintext: Uint8Array): { payload: Buffer; e2ee: E2eeExtension } {
+  /**
+   * Encrypts a frame with the sender's current key: the wire payload is `body ‖ tag` (the
+   * packetizer joins them). Throws E2eeError if there is no key yet.
+   */
+  seal(identity: string, plaintext: Uint8Array): { body: Buffer; tag: Buffer; e2ee: E2eeExtension } {
     const ring = this.keyProvider.ringFor(identity);
     const keyIndex = ring?.currentIndex ?? 0;
     const keySet = ring?.slots[keyIndex];
     if (!keySet) throw new E2eeError(`no encryption key for ${identity} (set one on the KeyProvider before publishing)`);
     if (keyIndex > 255) throw new E2eeError('key index does not fit the E2EE extension (u8)');
     const iv = this.ivs.next();
-    return { payload: aesGcmEncrypt(keySet.key, iv, plaintext), e2ee: { keyIndex, iv } };
+    const { body, tag } = aesGcmSeal(keySet.key, keySet.cipher, iv, plaintext);
+    return { body, tag, e2ee: { keyIndex, iv } };
+  }
+
+  /** `seal` with the wire payload joined: ciphertext ‖ tag. */
+  encrypt(identity: string, plaintext: Uint8Array): { payload: Buffer; e2ee: E2eeExtension } {
+    const { body, tag, e2ee } = this.seal(identity, plaintext);
+    return { payload: Buffer.concat([body, tag]), e2ee };
   }
 
   /** Fast path: decrypts with the key the sender named. Null on failure (no key, wrong key, tampering). */
@@ -85,7 +113,7 @@ export class DataTrackFrameCryptor {
     if (!ring) return null;
     const keySet = ring.slots[ring.slot(e2ee.keyIndex)];
     if (!keySet) return null;
-    return aesGcmDecrypt(keySet.key, e2ee.iv, sealed);
+    return aesGcmOpen(keySet.key, keySet.cipher, e2ee.iv, sealed);
   }
 
   /** True if a failed frame may still decrypt after following the sender's ratchet. */
@@ -107,7 +135,7 @@ export class DataTrackFrameCryptor {
     const base = ring.slots[ring.slot(e2ee.keyIndex)];
     if (!base) return null;
     // Another frame may have adopted a newer key while this one waited.
-    const direct = aesGcmDecrypt(base.key, e2ee.iv, sealed);
+    const direct = aesGcmOpen(base.key, base.cipher, e2ee.iv, sealed);
     if (direct) return direct;
     let chain = this.successors.get(base);
     if (!chain) {
@@ -125,7 +153,7 @@ export class DataTrackFrameCryptor {
       } catch {
         return null;
       }
-      const plain = aesGcmDecrypt(candidate.key, e2ee.iv, sealed);
+      const plain = aesGcmOpen(candidate.key, candidate.cipher, e2ee.iv, sealed);
       if (plain) {
         provider.adoptRatcheted(identity, e2ee.keyIndex, base, candidate);
         return plain;

@@ -13,6 +13,7 @@ import {
   keyMaterial,
   ratchetMaterial,
 } from './key-derivation';
+import { IV_LENGTH, gcmCipherFor } from './frame-cryptor';
 
 export interface KeyProviderOptions {
   /**
@@ -39,10 +40,14 @@ export interface KeyProviderOptions {
   rawKeyDerivation?: KeyDerivationFunction;
 }
 
-/** @internal A usable key: the AES key and the material it came from (needed to ratchet). */
+/**
+ * @internal A usable key: the AES key, its GCM cipher name, and the material it came from (needed
+ * to ratchet). Everything a frame needs is resolved here, when the key is set.
+ */
 export interface KeySet {
   readonly material: KeyMaterial;
   readonly key: crypto.KeyObject;
+  readonly cipher: crypto.CipherGCMTypes;
 }
 
 /** @internal */
@@ -160,7 +165,12 @@ export class KeyProvider extends EventEmitter<KeyProviderEvents> {
   /** @internal Derives the AES key for material (used by the receiver's ratchet window). */
   async keySetFrom(material: KeyMaterial): Promise<KeySet> {
     const raw = await deriveEncryptionKey(material, this.ratchetSalt, this.keySize);
-    return { material, key: crypto.createSecretKey(raw) };
+    const key = crypto.createSecretKey(raw);
+    const cipher = gcmCipherFor(key);
+    // One throwaway cipher now, so OpenSSL's first look-up of the algorithm (and V8's first
+    // compile of this path) is paid when the key is set rather than by the first frame.
+    crypto.createCipheriv(cipher, key, crypto.randomBytes(IV_LENGTH)).final();
+    return { material, key, cipher };
   }
 
   /**

@@ -169,7 +169,8 @@ export interface NativeLocalManager {
   /**
    * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
    * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
-   * InvalidArgument for a frame over 1 GiB.
+   * InvalidArgument for a frame over 1 GiB. With `tail`, the frame is `payload ‖ tail`, gathered in
+   * the one copy (E2EE passes ciphertext and tag apart rather than concatenating them first).
    */
   pushFrame(
     handle: number,
@@ -177,6 +178,7 @@ export interface NativeLocalManager {
     userTimestamp: bigint | null,
     e2ee: E2eeExtension | null,
     dropOldest: boolean,
+    tail?: Uint8Array | null,
   ): PushResult;
   /**
    * Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of

@@ -126,14 +126,17 @@ impl JsLocalManager {
         }))
     }
 
-    /// `pushFrame(handle, payload, userTimestamp, e2ee, dropOldest): PushResult`
+    /// `pushFrame(handle, payload, userTimestamp, e2ee, dropOldest, tail?): PushResult` — the
+    /// frame is `payload ‖ tail` (E2EE passes the tag as `tail`).
     fn push_frame(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
         let handle = handle_arg(env, args, 0)?;
         let ext = read_extensions(env, args.get(2), args.get(3))?;
         let drop_oldest = if args.is_nullish(4)? { false } else { env.to_bool(args.get(4), "dropOldest")? };
-        // SAFETY: every getter ran above; the payload is copied before anything else happens.
+        let has_tail = !args.is_nullish(5)?;
+        // SAFETY: every getter ran above; both slices are copied before anything else happens.
         let payload = unsafe { args.bytes(1, "payload")? };
-        let result = self.manager.push_frame(handle, payload, &ext, drop_oldest).map_err(error::local)?;
+        let tail = if has_tail { unsafe { args.bytes(5, "tail")? } } else { &[] };
+        let result = self.manager.push_frame_parts(handle, payload, tail, &ext, drop_oldest).map_err(error::local)?;
         env.u32(result as u32)
     }
 

@@ -276,8 +276,22 @@ impl LocalManager {
         extensions: &Extensions,
         drop_oldest: bool,
     ) -> Result<PushResult, LocalManagerError> {
-        if payload.len() > MAX_FRAME_LEN {
-            return Err(LocalManagerError::InvalidArgument(format!("frame of {} bytes exceeds {MAX_FRAME_LEN}", payload.len())));
+        self.push_frame_parts(handle, payload, &[], extensions, drop_oldest)
+    }
+
+    /// `push_frame` of `payload ‖ tail`, gathered into the queued frame in one copy: E2EE hands
+    /// the ciphertext and its tag separately so the frame is not concatenated twice.
+    pub fn push_frame_parts(
+        &mut self,
+        handle: u16,
+        payload: &[u8],
+        tail: &[u8],
+        extensions: &Extensions,
+        drop_oldest: bool,
+    ) -> Result<PushResult, LocalManagerError> {
+        let len = payload.len() + tail.len();
+        if len > MAX_FRAME_LEN {
+            return Err(LocalManagerError::InvalidArgument(format!("frame of {len} bytes exceeds {MAX_FRAME_LEN}")));
         }
         let track = self.tracks.get_mut(&handle).ok_or(LocalManagerError::UnknownTrack(handle))?;
         if track.state != LocalTrackState::Published {
@@ -287,8 +301,9 @@ impl LocalManager {
         if track.queue.is_full() && !drop_oldest {
             return Ok(PushResult::Full);
         }
-        let mut buf = take_buffer(&mut self.pool, payload.len());
+        let mut buf = take_buffer(&mut self.pool, len);
         buf.extend_from_slice(payload);
+        buf.extend_from_slice(tail);
         let (outcome, evicted) = track.queue.push(QueuedFrame { payload: buf, extensions: *extensions }, drop_oldest);
         let result = match outcome {
             QueuePush::Queued => {
@@ -466,6 +481,28 @@ mod tests {
         assert!(LocalManager::new(LocalManagerOptions { mtu: 40, queue_capacity: 1 }).is_err());
         assert!(LocalManager::new(LocalManagerOptions { mtu: 41, queue_capacity: 1 }).is_ok());
         assert!(LocalManager::new(LocalManagerOptions { mtu: 1000, queue_capacity: 0 }).is_err());
+    }
+
+    #[test]
+    fn a_frame_pushed_in_parts_is_the_joined_frame() {
+        let body: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
+        let tag = [0xee; 16];
+        let joined = [body.as_slice(), &tag].concat();
+        let now = Instant::now();
+        let mut whole = manager(4);
+        let hw = published(&mut whole, "a");
+        whole.push_frame(hw, &joined, &Extensions::NONE, false).unwrap();
+        let mut parts = manager(4);
+        let hp = published(&mut parts, "a");
+        parts.push_frame_parts(hp, &body, &tag, &Extensions::NONE, false).unwrap();
+        let (dw, ew, _) = whole.poll_transmit(usize::MAX, now).unwrap();
+        let (dp, ep, _) = parts.poll_transmit(usize::MAX, now).unwrap();
+        let payloads = |data: &[u8], ends: &[u32]| -> Vec<u8> {
+            packets(data, ends).iter().flat_map(|p| deserialize(p).unwrap().payload.to_vec()).collect()
+        };
+        assert_eq!(payloads(&dw, &ew), joined);
+        assert_eq!(payloads(&dp, &ep), joined);
+        assert_eq!(ew.len(), ep.len());
     }
 
     #[test]

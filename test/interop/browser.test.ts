@@ -9,9 +9,9 @@
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import type { ForwardInfo } from '../../lib/dev-server';
 import { disposeBrowserPeers } from './drivers/browser-peer';
-import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
+import { nextReal, primeSubscription, type PeerKind } from './drivers/peer';
 import { testedThrough } from './peer-servers';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, type PeerPair } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -36,24 +36,10 @@ describe.each(serverKinds().filter((k) => testedThrough('livekit-client-browser'
   ];
   const PASSPHRASE = 'browser interop shared passphrase';
 
-  interface Pair {
-    publisher: InteropPeer;
-    subscriber: InteropPeer;
-    local: PeerLocalTrack;
-    remote: PeerRemoteTrack;
-    sub: PeerSubscription;
-  }
+  type Pair = PeerPair;
 
-  async function pair(pubKind: PeerKind, subKind: PeerKind, name: string, e2eePassphrase?: string): Promise<Pair> {
-    const room = uniqueRoom('browser');
-    const publisher = await pool.connect(pubKind, `pub-${pubKind}`, room, { e2eePassphrase });
-    const subscriber = await pool.connect(subKind, `sub-${subKind}`, room, { e2eePassphrase });
-    const local = await publisher.publish(name);
-    const remote = await subscriber.waitForRemoteTrack(publisher.identity, name);
-    const sub = remote.subscribe();
-    await primeSubscription(local, sub);
-    return { publisher, subscriber, local, remote, sub };
-  }
+  const pair = (pubKind: PeerKind, subKind: PeerKind, name: string, e2eePassphrase?: string): Promise<Pair> =>
+    pool.pair(pubKind, subKind, name, { roomPrefix: 'browser', e2eePassphrase });
 
   /** Pushes one random frame and expects it byte-exact with its user timestamp; returns the payload. */
   async function roundTrip(p: Pair, size: number, userTimestamp: bigint): Promise<Uint8Array> {

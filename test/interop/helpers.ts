@@ -3,7 +3,7 @@
 
 import * as crypto from 'node:crypto';
 import type { TestServer } from '../servers/test-server';
-import type { InteropPeer, PeerKind } from './drivers/peer';
+import { primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
 
 /** What a peer needs of a server: where it is and a token for it. */
 export type PeerEndpoint = Pick<TestServer, 'url' | 'token'>;
@@ -61,9 +61,31 @@ export class PeerPool {
     return peer;
   }
 
+  /**
+   * A publisher and a subscriber of the given kinds in a fresh room, one track between them, the
+   * subscription primed so frames pushed from now on are delivered.
+   */
+  async pair(pubKind: PeerKind, subKind: PeerKind, name: string, opts: { roomPrefix: string; e2eePassphrase?: string }): Promise<PeerPair> {
+    const room = uniqueRoom(opts.roomPrefix);
+    const publisher = await this.connect(pubKind, `pub-${pubKind}`, room, { e2eePassphrase: opts.e2eePassphrase });
+    const subscriber = await this.connect(subKind, `sub-${subKind}`, room, { e2eePassphrase: opts.e2eePassphrase });
+    const local = await publisher.publish(name);
+    const remote = await subscriber.waitForRemoteTrack(publisher.identity, name);
+    const sub = remote.subscribe();
+    await primeSubscription(local, sub);
+    return { publisher, subscriber, local, remote, sub };
+  }
+
   async disconnectAll() {
     const peers = this.peers.splice(0);
     await Promise.all(peers.map((p) => p.disconnect().catch(() => {})));
   }
 }
 
+export interface PeerPair {
+  publisher: InteropPeer;
+  subscriber: InteropPeer;
+  local: PeerLocalTrack;
+  remote: PeerRemoteTrack;
+  sub: PeerSubscription;
+}

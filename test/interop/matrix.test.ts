@@ -7,9 +7,9 @@
 // livekit-client's E2EE is tested in Chromium (browser.test.ts).
 
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
-import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
+import { nextReal, primeSubscription, type PeerKind, type PeerSubscription } from './drivers/peer';
 import { testedThrough } from './peer-servers';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, type PeerPair } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -35,24 +35,10 @@ describe.each(serverKinds())('[%s]', (kind) => {
     [k, 'ours'],
   ]);
 
-  interface Pair {
-    publisher: InteropPeer;
-    subscriber: InteropPeer;
-    local: PeerLocalTrack;
-    remote: PeerRemoteTrack;
-    sub: PeerSubscription;
-  }
+  type Pair = PeerPair;
 
-  async function pair(pubKind: PeerKind, subKind: PeerKind, name: string, e2eePassphrase?: string): Promise<Pair> {
-    const room = uniqueRoom('matrix');
-    const publisher = await pool.connect(pubKind, `pub-${pubKind}`, room, { e2eePassphrase });
-    const subscriber = await pool.connect(subKind, `sub-${subKind}`, room, { e2eePassphrase });
-    const local = await publisher.publish(name);
-    const remote = await subscriber.waitForRemoteTrack(publisher.identity, name);
-    const sub = remote.subscribe();
-    await primeSubscription(local, sub);
-    return { publisher, subscriber, local, remote, sub };
-  }
+  const pair = (pubKind: PeerKind, subKind: PeerKind, name: string, e2eePassphrase?: string): Promise<Pair> =>
+    pool.pair(pubKind, subKind, name, { roomPrefix: 'matrix', e2eePassphrase });
 
   /**
    * Pushes one frame and expects it byte-exact with its timestamp. livekit-server drops packets

@@ -3,7 +3,7 @@
 
 import * as crypto from 'node:crypto';
 import type { TestServer } from '../servers/test-server';
-import { primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
+import { nextReal, primeSubscription, type InteropPeer, type PeerFrame, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
 
 /** What a peer needs of a server: where it is and a token for it. */
 export type PeerEndpoint = Pick<TestServer, 'url' | 'token'>;
@@ -89,3 +89,31 @@ export interface PeerPair {
   remote: PeerRemoteTrack;
   sub: PeerSubscription;
 }
+
+/**
+ * Pushes `payload` until it arrives whole, at most `pushes` times, and returns what arrived (checked
+ * by the caller). Both SFUs drop a burst's packets once a subscriber's channel is over its latency
+ * target (livekit-server's rule, and the dev SFU's after it: test/interop/FINDINGS.md, 5), which a
+ * slow receiver on a loaded machine hits with a frame of a dozen packets or more; so a frame of many
+ * packets gets a few pushes. A single-packet frame gets one.
+ */
+export async function deliverFrame(
+  local: Pick<PeerLocalTrack, 'push'>,
+  sub: PeerSubscription,
+  payload: Uint8Array,
+  userTimestamp: bigint | undefined,
+): Promise<PeerFrame | null> {
+  const pushes = payload.byteLength <= MULTI_PACKET_BYTES ? 1 : 5;
+  let frame: PeerFrame | null = null;
+  for (let i = 1; !frame && i <= pushes; i++) {
+    await local.push(payload, userTimestamp);
+    frame = await nextReal(sub, i === pushes ? 20_000 : 3_000).catch((e: unknown) => {
+      if (i === pushes) throw e;
+      return null;
+    });
+  }
+  return frame;
+}
+
+/** Above this a frame takes more than one DTP packet. */
+const MULTI_PACKET_BYTES = 16 * 1024;

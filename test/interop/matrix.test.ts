@@ -9,7 +9,7 @@
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import { nextReal, primeSubscription, type PeerKind, type PeerSubscription } from './drivers/peer';
 import { testedThrough } from './peer-servers';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom, type PeerPair } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, deliverFrame, type PeerPair } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -40,23 +40,10 @@ describe.each(serverKinds())('[%s]', (kind) => {
   const pair = (pubKind: PeerKind, subKind: PeerKind, name: string, e2eePassphrase?: string): Promise<Pair> =>
     pool.pair(pubKind, subKind, name, { roomPrefix: 'matrix', e2eePassphrase });
 
-  /**
-   * Pushes one frame and expects it byte-exact with its timestamp. livekit-server drops packets
-   * while a subscriber's channel is over its latency target (test/interop/FINDINGS.md), which a
-   * slow receiver on a loaded machine hits with a burst of a dozen packets; there a frame may take a
-   * few pushes. Whatever arrives is still checked whole.
-   */
+  /** Delivers one frame and expects it byte-exact with its timestamp. */
   async function roundTrip(p: Pair, size: number, userTimestamp: bigint | undefined) {
     const payload = randomPayload(size);
-    const pushes = kind === 'dev-sfu' || size <= 16 * 1024 ? 1 : 5;
-    let f: Awaited<ReturnType<typeof nextReal>> = null;
-    for (let i = 1; !f && i <= pushes; i++) {
-      await p.local.push(payload, userTimestamp);
-      f = await nextReal(p.sub, i === pushes ? 20_000 : 3_000).catch((e: unknown) => {
-        if (i === pushes) throw e;
-        return null;
-      });
-    }
+    const f = await deliverFrame(p.local, p.sub, payload, userTimestamp);
     expect(f).not.toBeNull();
     expect(f!.payload.byteLength).toBe(size);
     expect(sameBytes(f!.payload, payload)).toBe(true);

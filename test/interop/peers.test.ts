@@ -9,7 +9,7 @@
 
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import { nextReal, primeSubscription, type InteropPeer, type PeerKind, type PeerLocalTrack, type PeerSubscription } from './drivers/peer';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, deliverFrame } from './helpers';
 
 jest.setTimeout(60_000);
 
@@ -79,8 +79,7 @@ describe.each(serverKinds().filter((k) => k === 'dev-sfu'))('[%s]', (kind) => {
         [1_500_000, 8n],
       ] as const) {
         const payload = randomPayload(size);
-        await local.push(payload, ts);
-        const frame = await nextReal(sub, 20_000);
+        const frame = await deliverFrame(local, sub, payload, ts);
         expect(frame?.payload.byteLength).toBe(size);
         expect(sameBytes(frame!.payload, payload)).toBe(true);
         expect(frame!.userTimestamp).toBe(ts);

@@ -20,6 +20,7 @@ import { type Pending, pending } from './pending';
 import { RemoteDataTrack, type RemoteTrackOwner } from './remote-track';
 import { frameEncodingFromProto, schemaIdFromProto } from './schema';
 import type { DataTrackInfo, DataTrackSubscribeOptions, RemoteDataTrackStats } from './types';
+import { RequestWindow } from './request-window';
 
 const debug = debuglog('livekit:datatrack');
 
@@ -69,6 +70,8 @@ export class RemotePublications implements RemoteTrackOwner {
   private readonly subscribed = new Set<RemoteDataTrack>();
   /** Pending subscriptions' timers for asking again (see sendSubscription). */
   private readonly subscribeRetries = new Map<RemoteDataTrack, NodeJS.Timeout>();
+  /** Subscribe requests in flight (see request-window.ts). */
+  private readonly subscribeRequests = new RequestWindow<RemoteDataTrack>();
   private readonly pendingSubs = new Map<RemoteDataTrack, Set<PendingSubscribe>>();
   private readonly trackWaiters = new Map<string, Map<string, Set<TrackWaiter>>>();
   /** The addon's counters of a track, kept from just before its publication went away. */
@@ -358,6 +361,7 @@ export class RemotePublications implements RemoteTrackOwner {
       }
       if (track._sub !== 'pending' || handle === 0) continue;
       track._sub = 'active';
+      this.cancelSubscribeRetry(track);
       this.resolvePending(track);
     }
   }
@@ -429,6 +433,8 @@ export class RemotePublications implements RemoteTrackOwner {
     for (const t of this.subscribed) {
       t._sub = 'pending';
     }
+    // Requests in flight went with the old session; onJoined asks the new one again.
+    this.subscribeRequests.clear();
   }
 
   /**
@@ -462,6 +468,7 @@ export class RemotePublications implements RemoteTrackOwner {
     this.subscribed.clear();
     for (const timer of this.subscribeRetries.values()) clearTimeout(timer);
     this.subscribeRetries.clear();
+    this.subscribeRequests.clear();
   }
 
   // ---- internals ----
@@ -522,15 +529,31 @@ export class RemotePublications implements RemoteTrackOwner {
 
   private sendSubscription(track: RemoteDataTrack, subscribe: boolean, retryInMs = SUBSCRIBE_RETRY_FIRST_MS): void {
     this.cancelSubscribeRetry(track);
-    this.host.sendSignal({
-      case: 'updateDataSubscription',
-      value: new UpdateDataSubscription({ updates: [new UpdateDataSubscription_Update({ trackSid: track.sid, subscribe })] }),
+    const send = () =>
+      this.host.sendSignal({
+        case: 'updateDataSubscription',
+        value: new UpdateDataSubscription({ updates: [new UpdateDataSubscription_Update({ trackSid: track.sid, subscribe })] }),
+      });
+    if (!subscribe) {
+      send();
+      return;
+    }
+    // Subscribes share the publish requests' bound on a burst (request-window.ts), and one whose
+    // handle is already known frees its slot at once.
+    this.subscribeRequests.submit(track, () => {
+      send();
+      if (track._sub === 'active') this.subscribeRequests.settle(track);
+      else this.armSubscribeRetry(track, retryInMs);
     });
-    if (!subscribe) return;
-    // livekit-server can lose a subscribe that reaches it while it is still tearing down the
-    // previous subscription of the same track, and then sends nothing at all. Asking again is
-    // harmless (a subscribe to a subscribed track changes nothing), so a subscription still
-    // without a handle asks again, backing off.
+  }
+
+  /**
+   * livekit-server can lose a subscribe that reaches it while it is still tearing down the previous
+   * subscription of the same track, and then sends nothing at all. Asking again is harmless (a
+   * subscribe to a subscribed track changes nothing), so a subscription still without a handle asks
+   * again, backing off.
+   */
+  private armSubscribeRetry(track: RemoteDataTrack, retryInMs: number): void {
     const timer = setTimeout(() => {
       this.subscribeRetries.delete(track);
       if (track._sub !== 'pending' || !this.subscribed.has(track) || !track.isPublished) return;
@@ -545,6 +568,7 @@ export class RemotePublications implements RemoteTrackOwner {
   private cancelSubscribeRetry(track: RemoteDataTrack): void {
     clearTimeout(this.subscribeRetries.get(track));
     this.subscribeRetries.delete(track);
+    this.subscribeRequests.settle(track);
   }
 
   private liveNative(track: RemoteDataTrack): RemoteTrackStats | null {

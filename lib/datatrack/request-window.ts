@@ -1,15 +1,15 @@
-// A bound on publish requests in flight on one signal connection. livekit-server (v1.13.5) silently
-// never handles the tail of a burst of a few hundred signal requests from one participant (of 258
-// publishes written at once, the last 3 got no answer), so requests beyond the window wait here
-// and go out as answers come back.
+// A bound on data-track requests in flight on one signal connection (publishes, subscribes).
+// livekit-server (v1.13.5) silently never handles the tail of a burst of a few hundred signal
+// requests from one participant (of 258 publishes written at once, the last 3 got no answer), so
+// requests beyond the window wait here and go out as answers come back.
 
-export const MAX_PUBLISH_REQUESTS_IN_FLIGHT = 64;
+export const MAX_REQUESTS_IN_FLIGHT = 64;
 
 export class RequestWindow<K> {
   private readonly inFlight = new Set<K>();
   private readonly waiting = new Map<K, () => void>();
 
-  constructor(private readonly limit = MAX_PUBLISH_REQUESTS_IN_FLIGHT) {}
+  constructor(private readonly limit = MAX_REQUESTS_IN_FLIGHT) {}
 
   /** Sends now if the window has room, else when it has; a key already submitted is resent. */
   submit(key: K, send: () => void): void {

@@ -22,6 +22,19 @@ async function remoteTrack(sub: FakePeer, publisher: string, name: string): Prom
 }
 
 /** Resolves once `fn` returns true, polling on the event loop (bounded). */
+/**
+ * Pushes one-byte frames `byte` until `stream` yields one (bounded): frames pushed before the handle
+ * reaches the subscriber are lost.
+ */
+async function pushUntilRead(local: { tryPush(frame: { payload: Uint8Array }): void }, stream: DataTrackStream, byte: number) {
+  for (let tries = 0; tries < 50; tries++) {
+    local.tryPush({ payload: Uint8Array.of(byte) });
+    const f = await stream.read({ timeoutMs: 20 });
+    if (f) return f;
+  }
+  return null;
+}
+
 async function until(fn: () => boolean, timeoutMs = READ_MS): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!fn()) {
@@ -326,13 +339,7 @@ describe('pushing and receiving', () => {
     const { local, remote } = await pair();
     for (let i = 0; i < 10; i++) {
       const s = await remote.subscribe();
-      // Frames pushed before the handle reaches us are lost; push until one arrives.
-      let f;
-      for (let tries = 0; !f && tries < 50; tries++) {
-        local.tryPush({ payload: Uint8Array.of(i) });
-        f = await s.read({ timeoutMs: 20 });
-      }
-      expect(f?.payload[0]).toBe(i);
+      expect((await pushUntilRead(local, s, i))?.payload[0]).toBe(i);
       s.cancel();
     }
   });
@@ -351,12 +358,7 @@ describe('pushing and receiving', () => {
     expect(held).toEqual([]);
     // This fake SFU does act on both: its maps drop the old handle, then name a new one.
     bob.respond = orig;
-    let f;
-    for (let tries = 0; !f && tries < 50; tries++) {
-      local.tryPush({ payload: Uint8Array.of(42) });
-      f = await again.read({ timeoutMs: 20 });
-    }
-    expect(f?.payload[0]).toBe(42);
+    expect((await pushUntilRead(local, again, 42))?.payload[0]).toBe(42);
   });
 
   test('a map that drops a subscription we still hold makes us ask again, and frames resume', async () => {
@@ -369,12 +371,7 @@ describe('pushing and receiving', () => {
     const { DataTrackSubscriberHandles } = require('@livekit/protocol');
     bob.controller.onSignalResponse({ case: 'dataTrackSubscriberHandles', value: new DataTrackSubscriberHandles({ subHandles: {} }) });
     expect(asked()).toBe(before + 1);
-    let f;
-    for (let tries = 0; !f && tries < 50; tries++) {
-      local.tryPush({ payload: Uint8Array.of(9) });
-      f = await s.read({ timeoutMs: 20 });
-    }
-    expect(f?.payload[0]).toBe(9);
+    expect((await pushUntilRead(local, s, 9))?.payload[0]).toBe(9);
   });
 
   test('a subscribe the SFU loses is asked again until a handle comes', async () => {
@@ -393,12 +390,7 @@ describe('pushing and receiving', () => {
     const s = await remote.subscribe({ timeoutMs: 5_000 });
     expect(lost).toBe(1);
     expect(bob.sentOf('updateDataSubscription').filter((u) => u.updates[0].subscribe)).toHaveLength(2);
-    let f;
-    for (let tries = 0; !f && tries < 50; tries++) {
-      local.tryPush({ payload: Uint8Array.of(5) });
-      f = await s.read({ timeoutMs: 20 });
-    }
-    expect(f?.payload[0]).toBe(5);
+    expect((await pushUntilRead(local, s, 5))?.payload[0]).toBe(5);
   });
 
   test('bufferSize 0 clamps to 1; bufferSize 1 drops the oldest and counts it', async () => {

@@ -11,7 +11,7 @@ import type { ForwardInfo } from '../../lib/dev-server';
 import { disposeBrowserPeers } from './drivers/browser-peer';
 import { nextReal, primeSubscription, type PeerKind } from './drivers/peer';
 import { testedThrough } from './peer-servers';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom, type PeerPair } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, publisherLeaves, type PeerPair } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -100,11 +100,7 @@ describe.each(serverKinds().filter((k) => testedThrough('livekit-client-browser'
     });
 
     test.each(DIRECTIONS)('%s -> %s: the publisher leaving is seen as its participant leaving and its track unpublished', async (pubKind, subKind) => {
-      const p = await pair(pubKind, subKind, 'browser/leaver');
-      await p.publisher.disconnect();
-      await p.subscriber.waitForParticipantLeft(`pub-${pubKind}`);
-      await p.remote.waitForUnpublish();
-      await p.sub.ended();
+      await publisherLeaves(await pair(pubKind, subKind, 'browser/leaver'));
     });
 
     test.each(DIRECTIONS)('%s -> %s: a track published before the subscriber joined is discovered from the join', async (pubKind, subKind) => {

@@ -117,3 +117,11 @@ export async function deliverFrame(
 
 /** Above this a frame takes more than one DTP packet. */
 const MULTI_PACKET_BYTES = 16 * 1024;
+
+/** The publisher leaves: the subscriber sees its participant leave, its track unpublished, the stream end. */
+export async function publisherLeaves(p: PeerPair): Promise<void> {
+  await p.publisher.disconnect();
+  await p.subscriber.waitForParticipantLeft(p.publisher.identity);
+  await p.remote.waitForUnpublish();
+  await p.sub.ended();
+}

@@ -9,7 +9,7 @@
 import { serverKinds, startTestServer, type TestServer } from '../servers/test-server';
 import { nextReal, primeSubscription, type PeerKind, type PeerSubscription } from './drivers/peer';
 import { testedThrough } from './peer-servers';
-import { PeerPool, randomPayload, sameBytes, uniqueRoom, deliverFrame, type PeerPair } from './helpers';
+import { PeerPool, randomPayload, sameBytes, uniqueRoom, deliverFrame, publisherLeaves, type PeerPair } from './helpers';
 
 jest.setTimeout(90_000);
 
@@ -81,11 +81,7 @@ describe.each(serverKinds())('[%s]', (kind) => {
     );
 
     test.each(DIRECTIONS)('%s -> %s: the publisher leaving ends its track and the stream', async (pubKind, subKind) => {
-      const p = await pair(pubKind, subKind, 'matrix/leave');
-      await p.publisher.disconnect();
-      await p.subscriber.waitForParticipantLeft(`pub-${pubKind}`);
-      await p.remote.waitForUnpublish();
-      await p.sub.ended();
+      await publisherLeaves(await pair(pubKind, subKind, 'matrix/leave'));
     });
 
     (THEIRS.length > 1 ? test : test.skip)('a livekit-client and a rust-ffi subscriber on one of our tracks at once', async () => {

@@ -15,6 +15,7 @@ import { DevServer } from '../../lib/dev-server';
 import type { DataTrackHostListener } from '../../lib/datatrack/host';
 import { ROOM_INTERNALS } from '../../lib/room/internals';
 import { Room } from '../../lib/room/room';
+import { Condition } from '../helpers/condition';
 
 type Msg = SignalResponse['message'];
 
@@ -26,31 +27,31 @@ class Recorder implements DataTrackHostListener {
   readonly packets: Uint8Array[] = [];
   channelOpens = 0;
   disconnects: string[] = [];
-  private waiters: (() => void)[] = [];
+  private readonly changes = new Condition();
 
   onJoined(join: JoinResponse): void {
     this.joins.push(join);
-    this.wake();
+    this.changes.wake();
   }
   onRemoteParticipantInfo(info: ParticipantInfo): void {
     this.infos.push(info);
-    this.wake();
+    this.changes.wake();
   }
   onRemoteParticipantLeft(identity: string): void {
     this.left.push(identity);
-    this.wake();
+    this.changes.wake();
   }
   onSignalResponse(message: Msg): void {
     this.responses.push(message);
-    this.wake();
+    this.changes.wake();
   }
   onDataTrackMessage(packet: Uint8Array): void {
     this.packets.push(Uint8Array.from(packet));
-    this.wake();
+    this.changes.wake();
   }
   onChannelOpen(): void {
     this.channelOpens++;
-    this.wake();
+    this.changes.wake();
   }
   syncStatePublishedTracks(): PublishDataTrackResponse[] {
     return [];
@@ -59,28 +60,11 @@ class Recorder implements DataTrackHostListener {
   onRestarting(): void {}
   onDisconnected(reason: string): void {
     this.disconnects.push(reason);
-    this.wake();
+    this.changes.wake();
   }
 
-  async until<T>(find: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = find();
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+  until<T>(find: () => T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+    return this.changes.until(find, what, timeoutMs);
   }
 }
 

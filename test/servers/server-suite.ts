@@ -43,8 +43,3 @@ export function serverSuite(kind: ServerKind, options?: StartOptions): ServerSui
 export function describeEachServer(title: string, body: (suite: ServerSuite) => void, options?: StartOptions): void {
   describe.each(serverKinds())(`${title} [%s]`, (kind) => body(serverSuite(kind, options)));
 }
-
-/** Runs `fn` as a test only where `kind` offers what it needs; the reason is in the test's title. */
-export function itOn(kinds: readonly ServerKind[], kind: ServerKind): jest.It {
-  return kinds.includes(kind) ? it : it.skip;
-}

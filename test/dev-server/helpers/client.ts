@@ -26,6 +26,7 @@ import {
 import { Audio, PeerConnection, Video, type DataChannel } from 'node-datachannel';
 import WebSocket from 'ws';
 import { withTimeout } from './wait';
+import { Condition } from '../../helpers/condition';
 
 type Message = SignalResponse['message'];
 type Case = NonNullable<Message['case']>;
@@ -59,7 +60,7 @@ export class TestClient {
   readonly packets: Buffer[] = [];
   /** Signal messages that arrived as text (protojson) frames. */
   textFrames = 0;
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Condition();
   join!: JoinResponse;
   pc: PeerConnection | null = null;
   readonly channels = new Map<string, DataChannel>();
@@ -229,23 +230,12 @@ export class TestClient {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.changes.wake();
   }
 
   /** Resolves when `check` returns a value; re-checked on every message, packet or state change. */
   private until<T>(check: () => T | undefined, what: string, timeout = TIMEOUT): Promise<T> {
-    return withTimeout(
-      new Promise<T>((resolve) => {
-        const attempt = () => {
-          const v = check();
-          if (v !== undefined) resolve(v);
-          else this.waiters.push(attempt);
-        };
-        attempt();
-      }),
-      timeout,
-      `${this.identity}: ${what}`,
-    );
+    return this.changes.until(check, `${this.identity}: ${what}`, timeout);
   }
 
   /** Takes the first unconsumed message of this case (matching `pred`) from the inbox, waiting for it. */

@@ -29,6 +29,7 @@ import { decodeJoinRequestParam } from '../../../lib/dev-server/join-request';
 import { createLogger } from '../../../lib/dev-server/log';
 import { PeerTransport } from '../../../lib/dev-server/transport';
 import { withTimeout } from '../../signal/helpers/fake-endpoint';
+import { Condition } from '../../helpers/condition';
 
 export type Response = SignalResponse['message'];
 
@@ -70,7 +71,7 @@ export function handles(map: Record<number, { sid: string; publisher?: string }>
 /** One SDK connection to the hostile server. */
 export class HostileSession {
   readonly requests: SignalRequest[] = [];
-  private waiters: Array<() => void> = [];
+  private readonly changes = new Condition();
   private transport: PeerTransport | null = null;
   private dataTrack: DataChannel | null = null;
   closed = false;
@@ -170,22 +171,11 @@ export class HostileSession {
   }
 
   private wake(): void {
-    for (const w of this.waiters.splice(0)) w();
+    this.changes.wake();
   }
 
   private until<T>(check: () => T | undefined, what: string): Promise<T> {
-    return withTimeout(
-      new Promise<T>((resolve) => {
-        const attempt = () => {
-          const v = check();
-          if (v !== undefined) resolve(v);
-          else this.waiters.push(attempt);
-        };
-        attempt();
-      }),
-      TIMEOUT_MS,
-      `${this.identity}: ${what}`,
-    );
+    return this.changes.until(check, `${this.identity}: ${what}`, TIMEOUT_MS);
   }
 }
 

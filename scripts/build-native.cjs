@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '..');
 const manifest = path.join(root, 'native', 'Cargo.toml');
 const targetDir = path.join(root, 'native', 'target');
 
-execFileSync('cargo', ['build', '--release', '--lib', '--manifest-path', manifest], {
+execFileSync('cargo', ['build', '--release', '--lib', '-p', 'livekit-datatrack-node', '--manifest-path', manifest], {
   stdio: 'inherit',
   env: { ...process.env, CARGO_TARGET_DIR: targetDir },
 });

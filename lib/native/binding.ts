@@ -1,4 +1,4 @@
-// The contract between the TypeScript side and the Rust addon (native/src/binding/).
+// The contract between the TypeScript side and the Rust addon (native/node/src/binding/).
 // The addon is sans-I/O: it never touches a socket or a timer. TypeScript feeds it packets,
 // frames and signal facts, and takes packets, frames and state changes back.
 //

@@ -43,7 +43,7 @@ export function expectCode(fn: () => unknown, code: string): NativeError {
   return err;
 }
 
-// ---- vectors (native/tests/vectors/dtp.json: the repository's copy of shared/vectors/dtp.json) ----
+// ---- vectors (native/core/tests/vectors/dtp.json: the repository's copy of shared/vectors/dtp.json) ----
 
 export interface VectorHeader {
   marker: FrameMarker;
@@ -91,7 +91,7 @@ export interface Vectors {
 }
 
 export function loadVectors(): Vectors {
-  const file = path.resolve(__dirname, '../../native/tests/vectors/dtp.json');
+  const file = path.resolve(__dirname, '../../native/core/tests/vectors/dtp.json');
   return JSON.parse(fs.readFileSync(file, 'utf8')) as Vectors;
 }
 

@@ -1,4 +1,4 @@
-// Every case of the DTP test vectors (native/tests/vectors/dtp.json) through the JS binding.
+// Every case of the DTP test vectors (native/core/tests/vectors/dtp.json) through the JS binding.
 import { native, type ReassembledFrame } from '../../lib/native/binding';
 import { expectCode, hex, loadVectors, payloadOf, plainHeader, toHeader, toHex } from './helpers';
 

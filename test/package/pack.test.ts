@@ -172,7 +172,7 @@ test('the tarball holds the build, types for both entries and the prebuilt addon
     expect(packedFiles).toContain(file);
   }
   expect(packedFiles.some((f) => /^native\/livekit-datatrack\.[\w-]+\.node$/.test(f))).toBe(true);
-  expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('lib/') || f.startsWith('native/tests/'))).toEqual([]);
+  expect(packedFiles.filter((f) => f.startsWith('test/') || f.startsWith('lib/') || f.startsWith('native/core/tests/'))).toEqual([]);
 });
 
 test('installing the tarball uses its prebuilt addon instead of compiling the Rust sources', () => {

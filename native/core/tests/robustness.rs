@@ -3,9 +3,9 @@
 
 use std::time::Instant;
 
-use livekit_datatrack::local::{LocalManager, LocalManagerOptions, Packetizer};
-use livekit_datatrack::packet::{deserialize, forward, serialize, DeserializeError, E2eeExt, Extensions, FrameMarker, Header};
-use livekit_datatrack::remote::{Depacketizer, RemoteManager, RemoteTrackDescriptor};
+use livekit_datatrack_core::local::{LocalManager, LocalManagerOptions, Packetizer};
+use livekit_datatrack_core::packet::{deserialize, forward, serialize, DeserializeError, E2eeExt, Extensions, FrameMarker, Header};
+use livekit_datatrack_core::remote::{Depacketizer, RemoteManager, RemoteTrackDescriptor};
 
 /// xorshift64*
 struct Rng(u64);
@@ -215,7 +215,7 @@ fn local_manager_batches_match_packetizer_semantics() {
         let h = handles[r.below(3) as usize];
         let len = 1 + r.below(5000) as usize;
         if m.push_frame(h, &vec![h as u8; len], &Extensions::NONE, r.below(2) == 0).unwrap()
-            != livekit_datatrack::local::PushResult::Full
+            != livekit_datatrack_core::local::PushResult::Full
         {
             sent += 1;
         }

@@ -31,12 +31,6 @@ pub(crate) struct Publication {
     pub desc: RemoteTrackDescriptor,
 }
 
-impl Publication {
-    fn same_track(&self, d: &RemoteTrackDescriptor) -> bool {
-        self.desc.pub_handle == d.pub_handle && self.desc.name == d.name && self.desc.uses_e2ee == d.uses_e2ee
-    }
-}
-
 #[derive(Debug, Default)]
 pub(crate) struct Publications {
     by_id: BTreeMap<u32, Publication>,

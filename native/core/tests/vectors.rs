@@ -7,10 +7,10 @@ use std::time::{Duration, Instant};
 
 use common::json::{parse, Json};
 use common::{hex, to_hex};
-use livekit_datatrack::local::Packetizer;
-use livekit_datatrack::packet::{deserialize, forward, serialize, DeserializeError, E2eeExt, Extensions, FrameMarker, Header};
-use livekit_datatrack::remote::{Depacketizer, DropReason};
-use livekit_datatrack::time::Clock;
+use livekit_datatrack_core::local::Packetizer;
+use livekit_datatrack_core::packet::{deserialize, forward, serialize, DeserializeError, E2eeExt, Extensions, FrameMarker, Header};
+use livekit_datatrack_core::remote::{Depacketizer, DropReason};
+use livekit_datatrack_core::time::Clock;
 
 fn vectors() -> Json {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors/dtp.json");

@@ -5,6 +5,8 @@
 //! (`native/node`) and the Rust tests drive it.
 
 pub mod local;
+pub mod metadata;
 pub mod packet;
 pub mod remote;
+pub mod request_window;
 pub mod time;

@@ -176,6 +176,17 @@ impl LocalManager {
     }
 
     pub fn begin_publish(&mut self, handle: u16, name: &str, uses_e2ee: bool) -> Result<(), LocalManagerError> {
+        self.begin_publish_with_capacity(handle, name, uses_e2ee, self.options.queue_capacity)
+    }
+
+    /// `begin_publish` with a queue of its own capacity (clamped to 1..=the manager's).
+    pub fn begin_publish_with_capacity(
+        &mut self,
+        handle: u16,
+        name: &str,
+        uses_e2ee: bool,
+        queue_capacity: usize,
+    ) -> Result<(), LocalManagerError> {
         if !self.handles.was_allocated(handle) {
             return Err(LocalManagerError::InvalidArgument(format!("handle {handle} was not allocated by this manager")));
         }
@@ -192,7 +203,7 @@ impl LocalManager {
                 sid: String::new(),
                 uses_e2ee,
                 state: LocalTrackState::Pending,
-                queue: FrameQueue::new(self.options.queue_capacity),
+                queue: FrameQueue::new(queue_capacity.clamp(1, self.options.queue_capacity)),
                 packetizer: None,
                 stats: LocalTrackStats::default(),
             },
@@ -267,6 +278,11 @@ impl LocalManager {
             .filter(|(_, t)| matches!(t.state, LocalTrackState::Published | LocalTrackState::Republishing))
             .map(|(&handle, t)| LocalTrackInfo { handle, sid: t.sid.clone(), name: t.name.clone(), uses_e2ee: t.uses_e2ee })
             .collect()
+    }
+
+    /// A track that is pending, published or republishing.
+    pub fn track_info(&self, handle: u16) -> Option<LocalTrackInfo> {
+        self.tracks.get(&handle).map(|t| LocalTrackInfo { handle, sid: t.sid.clone(), name: t.name.clone(), uses_e2ee: t.uses_e2ee })
     }
 
     pub fn push_frame(

@@ -1,8 +1,11 @@
-//! Publisher side: handles, per-track frame queues and state, and packetization.
+//! Publisher side: handles, per-track frame queues and state, packetization, and the
+//! `Publisher` state machine over them.
 
 mod handle;
 mod manager;
 mod packetizer;
+pub mod protocol;
+mod publisher;
 mod queue;
 
 pub use handle::HandleAllocator;
@@ -12,3 +15,7 @@ pub use manager::{
 };
 pub use packetizer::{FramePlan, PacketizeError, Packetizer};
 pub use queue::{FrameQueue, QueuePush, QueuedFrame};
+pub use publisher::{
+    PublishError, PublishOptions, PublishedTrackStats, Publisher, PublisherEvent, PublisherOptions, UnpublishCause,
+    DEFAULT_PUBLISH_TIMEOUT, DEFAULT_UNPUBLISH_TIMEOUT, MAX_NAME_LEN,
+};

@@ -85,28 +85,51 @@ impl RemoteManager {
     }
 
     pub fn update_participant(&mut self, identity: &str, tracks: &[RemoteTrackDescriptor]) -> PublicationChanges {
-        let changes = self.publications.update(identity, tracks);
-        self.apply(&changes);
-        changes
+        self.update_participant_with_final_stats(identity, tracks).0
     }
 
     pub fn remove_participant(&mut self, identity: &str) -> PublicationChanges {
-        let changes = self.publications.remove_identity(identity);
-        self.apply(&changes);
-        changes
+        self.remove_participant_with_final_stats(identity).0
     }
 
-    fn apply(&mut self, changes: &PublicationChanges) {
+    /// `update_participant`, also returning the counters of each track it unpublished.
+    pub fn update_participant_with_final_stats(
+        &mut self,
+        identity: &str,
+        tracks: &[RemoteTrackDescriptor],
+    ) -> (PublicationChanges, Vec<(u32, RemoteTrackStats)>) {
+        let changes = self.publications.update(identity, tracks);
+        let last = self.apply(&changes);
+        (changes, last)
+    }
+
+    /// `remove_participant`, also returning the counters of each track it unpublished.
+    pub fn remove_participant_with_final_stats(&mut self, identity: &str) -> (PublicationChanges, Vec<(u32, RemoteTrackStats)>) {
+        let changes = self.publications.remove_identity(identity);
+        let last = self.apply(&changes);
+        (changes, last)
+    }
+
+    /// The identity and descriptor of a known publication.
+    pub fn publication(&self, track_id: u32) -> Option<(&str, &RemoteTrackDescriptor)> {
+        self.publications.get(track_id).map(|p| (p.identity.as_str(), &p.desc))
+    }
+
+    fn apply(&mut self, changes: &PublicationChanges) -> Vec<(u32, RemoteTrackStats)> {
+        let mut last = Vec::new();
         if changes.is_empty() {
-            return;
+            return last;
         }
         for (id, _) in &changes.unpublished {
-            self.tracks.remove(id);
+            if let Some(track) = self.tracks.remove(id) {
+                last.push((*id, track.stats));
+            }
         }
         for (id, _) in &changes.published {
             self.tracks.entry(*id).or_default();
         }
         self.rebuild_routes();
+        last
     }
 
     pub fn subscribe(&mut self, track_id: u32, max_partial_frames: usize) -> Result<(), RemoteManagerError> {

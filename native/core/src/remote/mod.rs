@@ -1,9 +1,11 @@
-//! Subscriber side: publications of remote participants, subscriber-handle routing and frame
-//! reassembly.
+//! Subscriber side: publications of remote participants, subscriber-handle routing, frame
+//! reassembly, and the `Subscriber` state machine over them.
 
 mod depacketizer;
 mod manager;
+pub mod protocol;
 mod publications;
+mod subscriber;
 
 pub use depacketizer::{
     Depacketizer, DropReason, Frame, FrameDrop, Payload, PushOutcome, DEFAULT_MAX_PARTIAL_FRAMES, MAX_BUFFER_PACKETS,
@@ -11,3 +13,7 @@ pub use depacketizer::{
 };
 pub use manager::{PacketOutcome, RemoteManager, RemoteManagerError, RemoteManagerStats, RemoteTrackStats};
 pub use publications::{PublicationChanges, RemoteTrackDescriptor};
+pub use subscriber::{
+    DiscoveredTrack, SubscribeError, SubscribedTrackStats, Subscriber, SubscriberEvent, SubscriberOptions, TrackEnd,
+    DEFAULT_SUBSCRIBE_TIMEOUT, SUBSCRIBE_RETRY_FIRST, SUBSCRIBE_RETRY_MAX,
+};

@@ -5,16 +5,17 @@
 
 import { debuglog } from 'node:util';
 import type { JoinResponse, ParticipantInfo, PublishDataTrackResponse, SignalResponse } from '@livekit/protocol';
-import { type NativeLocalManager, type NativeRemoteManager, native } from '../native/binding';
+import { type NativePublisher, type NativeSubscriber, native } from '../native/binding';
 import { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import type { E2EEOptions, KeyProvider } from '../e2ee/key-provider';
 import { emitSafely, TypedEmitter } from '../room/typed-emitter';
+import { DeadlineTimer, now } from './deadline-timer';
 import { DataTrackSubscribeError } from './errors';
 import type { DataTrackHost, DataTrackHostListener } from './host';
-import { LocalPublications } from './local-publications';
+import { LocalTracks } from './local-tracks';
 import type { LocalDataTrack } from './local-track';
 import type { LocalDataTrackApi, RemoteDataTrackApi } from './participant-api';
-import { RemotePublications } from './remote-publications';
+import { RemoteTracks } from './remote-tracks';
 import type { RemoteDataTrack } from './remote-track';
 import type { DataTrackSchemaId } from './schema';
 import { SchemaStore } from './schema-store';
@@ -53,14 +54,16 @@ export class DataTrackController
 {
   readonly settings: Readonly<Required<DataTrackSettings>>;
   readonly keyProvider: KeyProvider | null;
-  private localManager?: NativeLocalManager;
-  private remoteManager?: NativeRemoteManager;
+  /** The state machines of the current connection (created on first use, dropped on disconnect). */
+  private publisherMachine?: NativePublisher;
+  private subscriberMachine?: NativeSubscriber;
+  /** Fires at the machines' earliest deadline. */
+  private readonly timer = new DeadlineTimer((t) => this.onDeadline(t));
+  private draining = false;
   private readonly sender: FrameSender;
-  private readonly local: LocalPublications;
-  private readonly remote: RemotePublications;
+  private readonly local: LocalTracks;
+  private readonly remote: RemoteTracks;
   private readonly schemas: SchemaStore;
-  /** Between onRestarting and the next onJoined. */
-  private restarting = false;
 
   constructor(
     private readonly host: DataTrackHost,
@@ -72,31 +75,19 @@ export class DataTrackController
     this.keyProvider = options.encryption?.keyProvider ?? null;
     const cryptor = this.keyProvider ? new DataTrackFrameCryptor(this.keyProvider) : null;
     const s = this.settings;
-    this.sender = new FrameSender(() => this.nativeLocal(), () => host.dataTrackChannel(), {
+    this.sender = new FrameSender(() => this.publisher(), () => host.dataTrackChannel(), {
       highWaterMark: s.highWaterMark,
       lowWaterMark: Math.min(s.lowWaterMark, s.highWaterMark),
     });
-    this.local = new LocalPublications(
-      host,
-      () => this.nativeLocal(),
-      this.sender,
-      cryptor,
-      { publishTimeoutMs: s.publishTimeoutMs, unpublishTimeoutMs: s.unpublishTimeoutMs, queueCapacity: s.queueCapacity },
-      {
-        published: (t) => emitSafely(this, 'localDataTrackPublished', t),
-        unpublished: (t) => emitSafely(this, 'localDataTrackUnpublished', t),
-      },
-    );
-    this.remote = new RemotePublications(
-      host,
-      () => this.nativeRemote(),
-      cryptor,
-      { subscribeTimeoutMs: s.subscribeTimeoutMs },
-      {
-        published: (t) => emitSafely(this, 'dataTrackPublished', t),
-        unpublished: (t) => emitSafely(this, 'dataTrackUnpublished', t),
-      },
-    );
+    const fed = () => this.fed();
+    this.local = new LocalTracks(host, { publisher: () => this.publisher(), now, fed }, this.sender, cryptor, {
+      published: (t) => emitSafely(this, 'localDataTrackPublished', t),
+      unpublished: (t) => emitSafely(this, 'localDataTrackUnpublished', t),
+    });
+    this.remote = new RemoteTracks(host, { subscriber: () => this.subscriber(), now, fed }, cryptor, {
+      published: (t) => emitSafely(this, 'dataTrackPublished', t),
+      unpublished: (t) => emitSafely(this, 'dataTrackUnpublished', t),
+    });
     this.schemas = new SchemaStore(host, s.schemaTimeoutMs);
   }
 
@@ -145,9 +136,9 @@ export class DataTrackController
 
   onJoined(join: JoinResponse): void {
     this.guard('onJoined', () => {
-      this.restarting = false;
       this.remote.onJoined(join.otherParticipants);
-      this.local.onJoined();
+      this.publisher().joined();
+      this.fed();
     });
   }
 
@@ -216,40 +207,76 @@ export class DataTrackController
 
   onRestarting(): void {
     this.guard('onRestarting', () => {
-      this.restarting = true;
-      this.local.onRestarting();
+      this.publisher().restarting();
       this.remote.onRestarting();
+      this.fed();
     });
   }
 
   onDisconnected(reason: string): void {
     this.guard('onDisconnected', () => {
       debug('disconnected: %s', reason);
-      this.restarting = false;
-      this.local.onDisconnected();
-      this.remote.onDisconnected();
+      this.publisherMachine?.disconnected();
+      this.subscriberMachine?.disconnected();
+      this.fed();
       this.schemas.onDisconnected();
       // A later connect starts from scratch, handles included (as livekit-client does).
-      this.localManager = undefined;
-      this.remoteManager = undefined;
+      this.local.forgetConnection();
+      this.remote.forgetConnection();
+      this.publisherMachine = undefined;
+      this.subscriberMachine = undefined;
+      this.timer.cancel();
     });
-  }
-
-  /** True between the start of a full reconnect and the next join. */
-  get isRestarting(): boolean {
-    return this.restarting;
   }
 
   // ---- internals ----
 
-  private nativeLocal(): NativeLocalManager {
-    this.localManager ??= new (native().LocalManager)({ queueCapacity: this.settings.queueCapacity });
-    return this.localManager;
+  private publisher(): NativePublisher {
+    const s = this.settings;
+    this.publisherMachine ??= new (native().Publisher)({
+      nowMs: now(),
+      queueCapacity: s.queueCapacity,
+      publishTimeoutMs: s.publishTimeoutMs,
+      unpublishTimeoutMs: s.unpublishTimeoutMs,
+    });
+    return this.publisherMachine;
   }
 
-  private nativeRemote(): NativeRemoteManager {
-    this.remoteManager ??= new (native().RemoteManager)();
-    return this.remoteManager;
+  private subscriber(): NativeSubscriber {
+    this.subscriberMachine ??= new (native().Subscriber)({ nowMs: now(), subscribeTimeoutMs: this.settings.subscribeTimeoutMs });
+    return this.subscriberMachine;
+  }
+
+  /**
+   * After every input to a machine: hands its events to the JS side, then arms the timer for the
+   * earliest deadline. Inputs made while handling events (user code runs in event listeners) are
+   * picked up by the loop already running.
+   */
+  private fed(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const published = this.publisherMachine?.pollEvents() ?? [];
+        const subscribed = this.subscriberMachine?.pollEvents() ?? [];
+        if (published.length === 0 && subscribed.length === 0) break;
+        for (const e of published) this.guard(e.kind, () => this.local.handle(e));
+        for (const e of subscribed) this.guard(e.kind, () => this.remote.handle(e));
+      }
+    } finally {
+      this.draining = false;
+    }
+    const a = this.publisherMachine?.pollTimeout() ?? null;
+    const b = this.subscriberMachine?.pollTimeout() ?? null;
+    this.timer.arm(a === null ? b : b === null ? a : Math.min(a, b));
+  }
+
+  private onDeadline(nowMs: number): void {
+    this.guard('handleTimeout', () => {
+      this.publisherMachine?.handleTimeout(nowMs);
+      this.subscriberMachine?.handleTimeout(nowMs);
+      this.fed();
+    });
   }
 
   private guard(what: string, fn: () => void): void {

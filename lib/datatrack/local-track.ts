@@ -1,5 +1,6 @@
 // The publisher's handle on one published data track.
 
+import type { NativePublisher } from '../native/binding';
 import { DataTrackPushError } from './errors';
 import type { DataTrackFrame } from './frame';
 import type { DataTrackInfo, LocalDataTrackStats, QueueFullPolicy } from './types';
@@ -11,9 +12,6 @@ export interface LocalTrackOwner {
   stats(track: LocalDataTrack): LocalDataTrackStats;
 }
 
-/** @internal */
-export type LocalTrackState = 'published' | 'republishing' | 'unpublished';
-
 export interface DataTrackSendOptions {
   /** @default 'drop' (tryPush defaults to 'throw'; see QueueFullPolicy) */
   onQueueFull?: QueueFullPolicy;
@@ -22,8 +20,7 @@ export interface DataTrackSendOptions {
 }
 
 export class LocalDataTrack {
-  /** @internal */
-  _state: LocalTrackState = 'published';
+  private published = true;
   private _info: DataTrackInfo;
   private unpublishedPromise?: Promise<void>;
   private resolveUnpublished?: () => void;
@@ -32,8 +29,9 @@ export class LocalDataTrack {
   constructor(
     /** @internal */ readonly _handle: number,
     info: DataTrackInfo,
-    /** @internal */ readonly _queueCapacity: number,
     private readonly owner: LocalTrackOwner,
+    /** @internal The state machine of the connection that published it: it keeps the track's state and counters. */
+    readonly _publisher: NativePublisher,
   ) {
     this._info = Object.freeze({ ...info });
   }
@@ -52,7 +50,7 @@ export class LocalDataTrack {
 
   /** True from publish until unpublish (including while it is republished after a full reconnect). */
   get isPublished(): boolean {
-    return this._state !== 'unpublished';
+    return this.published;
   }
 
   /**
@@ -112,7 +110,7 @@ export class LocalDataTrack {
 
   /** Resolves once the track is unpublished, by `unpublish()`, the SFU or a disconnect. */
   waitForUnpublish(): Promise<void> {
-    if (this._state === 'unpublished') return Promise.resolve();
+    if (!this.published) return Promise.resolve();
     this.unpublishedPromise ??= new Promise((resolve) => (this.resolveUnpublished = resolve));
     return this.unpublishedPromise;
   }
@@ -133,8 +131,8 @@ export class LocalDataTrack {
 
   /** @internal Returns false if it was already unpublished. */
   _markUnpublished(): boolean {
-    if (this._state === 'unpublished') return false;
-    this._state = 'unpublished';
+    if (!this.published) return false;
+    this.published = false;
     this.resolveUnpublished?.();
     return true;
   }

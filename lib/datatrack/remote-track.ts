@@ -1,7 +1,7 @@
 // A data track published by another participant. The object is stable for the life of the
 // publication, including a SID change when the publisher does a full reconnect.
 
-import type { RemoteFrame } from '../native/binding';
+import type { NativeSubscribedTrackStats, RemoteFrame } from '../native/binding';
 import type { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import type { DataTrackFrame } from './frame';
 import type { DataTrackStream } from './frame-stream';
@@ -17,6 +17,8 @@ export interface RemoteTrackOwner {
   subscribe(track: RemoteDataTrack, options: DataTrackSubscribeOptions): Promise<DataTrackStream>;
   setPipelineOptions(track: RemoteDataTrack, maxPartialFrames: number): void;
   stats(track: RemoteDataTrack): RemoteDataTrackStats;
+  isSubscribed(track: RemoteDataTrack): boolean;
+  countDecryptFailure(track: RemoteDataTrack): void;
 }
 
 /** Frames waiting for a ratchet search at once, per track; more are counted as failures. */
@@ -28,18 +30,14 @@ export class RemoteDataTrack {
   private unpublishedPromise?: Promise<void>;
   private resolveUnpublished?: () => void;
 
-  /** @internal 'none' → 'pending' (asked the SFU) → 'active' (handle assigned). */
-  _sub: 'none' | 'pending' | 'active' = 'none';
-  /** @internal Streams that receive frames. An array: iterated per frame, rarely changed. */
+  /** @internal Streams that receive frames (the fan-out). An array: iterated per frame, rarely changed. */
   _streams: DataTrackStream[] = [];
-  /** @internal */
-  _maxPartialFrames = 1;
-  /** @internal Counters kept on this side of the addon. */
+  /** @internal Fan-out counters: the fan-out and the streams' buffers live on this side. */
   _framesDelivered = 0;
-  /** @internal */
-  _decryptFailed = 0;
   /** @internal Overflow of streams that have ended. */
   _overflowOfEnded = 0;
+  /** @internal The native counters as they were when the publication ended (the native side forgets it). */
+  _finalStats: NativeSubscribedTrackStats | null = null;
   private ratchetBacklog = 0;
 
   /** @internal */
@@ -71,7 +69,7 @@ export class RemoteDataTrack {
 
   /** True while at least one stream is open (or a subscribe is under way). */
   get isSubscribed(): boolean {
-    return this._sub !== 'none';
+    return this.owner.isSubscribed(this);
   }
 
   /**
@@ -86,9 +84,7 @@ export class RemoteDataTrack {
   /** Applies now if subscribed, and to later subscriptions. */
   setPipelineOptions(options: RemoteDataTrackPipelineOptions): void {
     if (options.maxPartialFrames === undefined) return;
-    const n = Math.max(1, Math.floor(options.maxPartialFrames));
-    this._maxPartialFrames = n;
-    this.owner.setPipelineOptions(this, n);
+    this.owner.setPipelineOptions(this, Math.max(1, Math.floor(options.maxPartialFrames)));
   }
 
   waitForUnpublish(): Promise<void> {
@@ -110,7 +106,7 @@ export class RemoteDataTrack {
     const e2ee = frame.e2ee;
     const cryptor = this.cryptor;
     if (e2ee === null || cryptor === null) {
-      this._decryptFailed++;
+      this.owner.countDecryptFailure(this);
       return;
     }
     const plain = cryptor.decrypt(this.publisherIdentity, frame.payload, e2ee);
@@ -120,7 +116,7 @@ export class RemoteDataTrack {
     }
     // The sender may have ratcheted its key: search ahead off the receive path.
     if (this.ratchetBacklog >= MAX_RATCHET_BACKLOG || !cryptor.canRatchet(this.publisherIdentity, e2ee)) {
-      this._decryptFailed++;
+      this.owner.countDecryptFailure(this);
       return;
     }
     this.ratchetBacklog++;
@@ -128,11 +124,11 @@ export class RemoteDataTrack {
       (late) => {
         this.ratchetBacklog--;
         if (late !== null && this._published) this.fanOut(late, frame.userTimestamp);
-        else this._decryptFailed++;
+        else this.owner.countDecryptFailure(this);
       },
       () => {
         this.ratchetBacklog--;
-        this._decryptFailed++;
+        this.owner.countDecryptFailure(this);
       },
     );
   }
@@ -150,11 +146,24 @@ export class RemoteDataTrack {
     this._info = Object.freeze({ ...this._info, sid });
   }
 
-  /** @internal Returns false if it was already unpublished. */
-  _markUnpublished(): boolean {
-    if (!this._published) return false;
+  /** @internal The publication ended: streams end (buffered frames stay readable). */
+  _ended(reason: 'unpublished' | 'disconnected', finalStats: NativeSubscribedTrackStats): void {
+    if (!this._published) return;
     this._published = false;
+    this._finalStats = finalStats;
+    for (const s of this._streams) {
+      this._overflowOfEnded += s.stats().framesDroppedOverflow;
+      s._end(reason);
+    }
+    this._streams = [];
     this.resolveUnpublished?.();
-    return true;
+  }
+
+  /** @internal A stream its reader cancelled. */
+  _detach(stream: DataTrackStream): void {
+    const i = this._streams.indexOf(stream);
+    if (i < 0) return;
+    this._streams.splice(i, 1);
+    this._overflowOfEnded += stream.stats().framesDroppedOverflow;
   }
 }

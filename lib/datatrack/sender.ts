@@ -5,7 +5,7 @@
 // buffered-amount-low event. A packet batch is always sent in full, so the SFU never gets half a
 // frame from us.
 
-import type { NativeLocalManager, TransmitBatch } from '../native/binding';
+import type { NativePublisher, TransmitBatch } from '../native/binding';
 import type { DataTrackChannel } from './host';
 
 export interface FrameSenderOptions {
@@ -27,7 +27,7 @@ export class FrameSender {
   packetsRefused = 0;
 
   constructor(
-    private readonly manager: () => NativeLocalManager,
+    private readonly manager: () => Pick<NativePublisher, 'pollTransmit'>,
     private readonly channel: () => DataTrackChannel | null,
     private readonly options: FrameSenderOptions,
   ) {}

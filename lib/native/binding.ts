@@ -268,6 +268,218 @@ export interface NativeRemoteManager {
   stats(): RemoteManagerStats;
 }
 
+// ---- The state machines: Publisher and Subscriber (native/core/src/{local,remote}) ----
+//
+// They own every piece of data-track state of one room connection and every timer: the caller
+// feeds them user calls, signal answers, connection facts and the time, then drains `pollEvents()`
+// and arms one timer for `pollTimeout()`, calling `handleTimeout(now)` when it fires. Times are
+// milliseconds on the caller's monotonic clock (performance.now()); one clock per instance.
+
+/** A well-known protocol code (DataTrackFrameEncoding / DataTrackSchemaEncoding) or a custom string. */
+export interface NativeEncoding {
+  wellKnown?: number | null;
+  custom?: string | null;
+}
+
+export interface NativeSchemaId {
+  name: string;
+  encoding: NativeEncoding;
+}
+
+/** What a publisher says about its frames; the core echoes it and never interprets it. */
+export interface NativeTrackMetadata {
+  frameEncoding?: NativeEncoding | null;
+  schema?: NativeSchemaId | null;
+}
+
+/** PublishDataTrackRequest. */
+export interface NativePublishRequest {
+  handle: number;
+  name: string;
+  usesE2ee: boolean;
+  metadata: NativeTrackMetadata;
+}
+
+/** PublishDataTrackResponse.info, and one entry of SyncState.publish_data_tracks. */
+export interface NativePublishedTrack extends NativePublishRequest {
+  sid: string;
+}
+
+export type NativePublishFailure =
+  | 'notAllowed'
+  | 'duplicateName'
+  | 'invalidName'
+  | 'invalidSchema'
+  | 'timeout'
+  | 'limitReached'
+  | 'disconnected'
+  | 'cancelled'
+  | 'internal';
+
+export interface NativePublishError {
+  reason: NativePublishFailure;
+  message: string;
+  /** What the SFU said, verbatim, when the error came from it. */
+  rawMessage: string | null;
+}
+
+export type NativeUnpublishCause = 'requested' | 'bySfu' | 'republishRefused' | 'disconnected';
+
+export type NativePublisherEvent =
+  | { kind: 'sendPublishRequest'; request: NativePublishRequest }
+  | { kind: 'sendUnpublishRequest'; handle: number }
+  | { kind: 'published'; track: NativePublishedTrack }
+  | { kind: 'publishFailed'; handle: number; error: NativePublishError }
+  | { kind: 'republished'; handle: number; sid: string }
+  | { kind: 'unpublished'; handle: number; cause: NativeUnpublishCause }
+  | { kind: 'unpublishDone'; handle: number };
+
+export interface NativePublishedTrackStats {
+  framesSent: number;
+  bytesSent: number;
+  packetsSent: number;
+  /** Refused (queue full) or evicted (drop oldest). */
+  framesDroppedQueueFull: number;
+  framesDroppedNotPublished: number;
+  framesDroppedEncryptionFailed: number;
+  queuedFrames: number;
+}
+
+export interface NativePublisherOptions {
+  /** The caller's clock now: maps its milliseconds onto the addon's monotonic clock. */
+  nowMs: number;
+  mtu?: number;
+  queueCapacity: number;
+  publishTimeoutMs: number;
+  unpublishTimeoutMs: number;
+}
+
+export interface NativePublishOptions {
+  name: string;
+  usesE2ee: boolean;
+  metadata: NativeTrackMetadata;
+  /** Clamped to 1..=the publisher's queueCapacity; null takes that. */
+  queueCapacity: number | null;
+  /** null takes the publisher's publishTimeoutMs. */
+  timeoutMs: number | null;
+}
+
+export interface NativePublisher {
+  /** Starts a publish (its outcome is a later 'published' / 'publishFailed'), or fails at once. */
+  publish(options: NativePublishOptions, nowMs: number): { handle: number; error: null } | { handle: 0; error: NativePublishError };
+  cancelPublish(handle: number): void;
+  /** 'unpublished' then, once the SFU answers or the wait times out, 'unpublishDone'. */
+  unpublish(handle: number, nowMs: number): void;
+  /** As LocalManager.pushFrame; a refusal (Full) is counted in stats. */
+  pushFrame(
+    handle: number,
+    payload: Uint8Array,
+    userTimestamp: bigint | null,
+    e2ee: E2eeExtension | null,
+    dropOldest: boolean,
+    tail?: Uint8Array | null,
+  ): PushResult;
+  countEncryptionFailure(handle: number): void;
+  handlePublishResponse(handle: number, sid: string, metadata: NativeTrackMetadata, nowMs: number): void;
+  /** reason: the RequestResponse.Reason code. */
+  handlePublishRejected(handle: number, reason: number, message: string): void;
+  handleUnpublishResponse(handle: number, sid: string): void;
+  handleUnpublishRejected(handle: number): void;
+  restarting(): void;
+  joined(): void;
+  disconnected(): void;
+  pollTimeout(): number | null;
+  handleTimeout(nowMs: number): void;
+  pollEvents(): NativePublisherEvent[];
+  syncStateTracks(): NativePublishedTrack[];
+  /** Live while published, final once unpublished; null for a handle never published. */
+  stats(handle: number): NativePublishedTrackStats | null;
+  /** As LocalManager.pollTransmit. */
+  pollTransmit(maxBytes: number, scratch?: Uint8Array | null): TransmitBatch | null;
+  queuedFrames(): number;
+}
+
+/** One DataTrackInfo of a remote participant, unvalidated (the core skips unusable entries). */
+export interface NativeRemoteTrackInfo {
+  sid: string;
+  pubHandle: number;
+  name: string;
+  /** Encryption.Type code. */
+  encryption: number;
+  metadata: NativeTrackMetadata;
+}
+
+export interface NativeDiscoveredTrack {
+  trackId: number;
+  identity: string;
+  sid: string;
+  name: string;
+  usesE2ee: boolean;
+  metadata: NativeTrackMetadata;
+}
+
+export interface NativeSubscribeError {
+  reason: 'unpublished' | 'timeout' | 'cancelled' | 'disconnected';
+  message: string;
+}
+
+export interface NativeSubscribedTrackStats extends RemoteTrackStats {
+  decryptFailed: number;
+}
+
+export type NativeSubscriberEvent =
+  | { kind: 'sendUpdateSubscription'; sid: string; subscribe: boolean }
+  | { kind: 'trackPublished'; track: NativeDiscoveredTrack; holdsName: boolean }
+  | { kind: 'trackReassigned'; trackId: number; sid: string }
+  | {
+      kind: 'trackUnpublished';
+      trackId: number;
+      end: 'unpublished' | 'disconnected';
+      stats: NativeSubscribedTrackStats;
+      /** The track that holds the publisher's name from now on (names repeat only on a non-conforming server). */
+      namePassesTo: number | null;
+    }
+  | { kind: 'subscribeReady'; stream: number; trackId: number }
+  | { kind: 'subscribeFailed'; stream: number; trackId: number; error: NativeSubscribeError }
+  | { kind: 'trackWaitResolved'; wait: number; trackId: number }
+  | { kind: 'trackWaitFailed'; wait: number; error: NativeSubscribeError };
+
+export interface NativeSubscriberOptions {
+  /** The caller's clock now: maps its milliseconds onto the addon's monotonic clock. */
+  nowMs: number;
+  subscribeTimeoutMs: number;
+}
+
+export interface NativeSubscriber {
+  updateParticipant(identity: string, tracks: NativeRemoteTrackInfo[], nowMs: number): void;
+  removeParticipant(identity: string, nowMs: number): void;
+  /** A wait id; its outcome is 'trackWaitResolved' / 'trackWaitFailed'. */
+  waitForTrack(identity: string, name: string, timeoutMs: number | null, nowMs: number): number;
+  cancelWait(wait: number): void;
+  /** A stream id ('subscribeReady' / 'subscribeFailed'), or an error at once. */
+  subscribe(trackId: number, timeoutMs: number | null, nowMs: number): { stream: number; error: null } | { stream: 0; error: NativeSubscribeError };
+  cancelSubscribe(stream: number, nowMs: number): void;
+  releaseStream(stream: number, nowMs: number): void;
+  setPipelineOptions(trackId: number, maxPartialFrames: number): void;
+  /** DataTrackSubscriberHandles: [handle, track SID]; the core skips unusable entries. */
+  setSubscriberHandles(entries: Array<[number, string]>, nowMs: number): void;
+  channelOpened(): void;
+  countDecryptFailure(trackId: number): void;
+  restarting(): void;
+  /** Identities present in the (re)join; the others left while we were away. */
+  joined(present: string[], nowMs: number): void;
+  disconnected(): void;
+  pollTimeout(): number | null;
+  handleTimeout(nowMs: number): void;
+  pollEvents(): NativeSubscriberEvent[];
+  /** As RemoteManager.handlePacket. */
+  handlePacket(packet: Uint8Array): RemoteFrame[] | null;
+  isSubscribed(trackId: number): boolean;
+  /** Live counters of a published track (the final ones come with 'trackUnpublished'). */
+  trackStats(trackId: number): NativeSubscribedTrackStats | null;
+  stats(): RemoteManagerStats;
+}
+
 export interface NativeBinding {
   encodePacket(header: PacketHeader, payload: Uint8Array): Buffer;
   decodePacket(packet: Uint8Array): DecodedPacket;
@@ -288,6 +500,8 @@ export interface NativeBinding {
   /** mtu 41..65535 (default 16000), queueCapacity >= 1 (default 16). */
   LocalManager: new (options?: { mtu?: number; queueCapacity?: number }) => NativeLocalManager;
   RemoteManager: new () => NativeRemoteManager;
+  Publisher: new (options: NativePublisherOptions) => NativePublisher;
+  Subscriber: new (options: NativeSubscriberOptions) => NativeSubscriber;
   /** Test hook: panics inside the addon; must surface as a thrown Error with code 'Panic'. */
   __panicForTest(): void;
 }

@@ -29,6 +29,13 @@ pub fn random_u32() -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// `now + after`, or a deadline a century away for a wait that is meant to be endless (an
+/// `after` too large to add).
+pub fn deadline_after(now: Instant, after: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+    now.checked_add(after).or_else(|| now.checked_add(FAR)).unwrap_or(now)
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
     epoch: Instant,

@@ -1,7 +1,7 @@
 //! The Node-API addon over `livekit-datatrack-core`, through a small hand-written Node-API layer:
 //! `napi` and `binding` only translate between JS values and the core.
 
-pub use livekit_datatrack_core::{local, packet, remote, time};
+pub use livekit_datatrack_core::{local, metadata, packet, remote, time};
 
 pub mod napi;
 mod binding;

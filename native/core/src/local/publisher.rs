@@ -17,6 +17,7 @@ use super::protocol::{PublishFailure, PublishRequest, PublishedTrack, RejectReas
 use crate::metadata::TrackMetadata;
 use crate::packet::Extensions;
 use crate::request_window::{RequestWindow, MAX_REQUESTS_IN_FLIGHT};
+use crate::time::deadline_after;
 
 pub const DEFAULT_PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_UNPUBLISH_TIMEOUT: Duration = Duration::from_secs(5);
@@ -253,7 +254,7 @@ impl Publisher {
             Publication {
                 metadata: request.metadata.clone(),
                 request,
-                pending: Some(PendingPublish { deadline: now + timeout, timeout, resend: restarting }),
+                pending: Some(PendingPublish { deadline: deadline_after(now, timeout), timeout, resend: restarting }),
                 refused_queue_full: 0,
                 encryption_failed: 0,
             },
@@ -285,7 +286,7 @@ impl Publisher {
             self.events.push_back(PublisherEvent::UnpublishDone { handle });
             return;
         }
-        self.unpublishing.insert(handle, now + self.options.unpublish_timeout);
+        self.unpublishing.insert(handle, deadline_after(now, self.options.unpublish_timeout));
         self.events.push_back(PublisherEvent::SendUnpublishRequest { handle });
     }
 

@@ -15,6 +15,7 @@ use super::protocol::{subscriber_handles, RemoteTrackInfo, SubscriptionUpdate};
 use super::publications::{PublicationChanges, RemoteTrackDescriptor};
 use crate::metadata::TrackMetadata;
 use crate::request_window::{RequestWindow, MAX_REQUESTS_IN_FLIGHT};
+use crate::time::deadline_after;
 
 pub const DEFAULT_SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
 /// A subscription without a handle asks again after this long, then twice as long, up to the max.
@@ -253,7 +254,7 @@ impl Subscriber {
             self.events.push_back(SubscriberEvent::TrackWaitResolved { wait, track_id });
             return wait;
         }
-        let deadline = timeout.map(|t| now + t);
+        let deadline = timeout.map(|t| deadline_after(now, t));
         self.waits.insert(wait, TrackWait { identity: identity.to_owned(), name: name.to_owned(), deadline });
         wait
     }
@@ -289,7 +290,7 @@ impl Subscriber {
             let _ = self.manager.subscribe(track_id, track.max_partial_frames);
         }
         let timeout = timeout.unwrap_or(self.options.subscribe_timeout);
-        self.streams.insert(stream, Stream { track_id, pending: Some((now + timeout, timeout)) });
+        self.streams.insert(stream, Stream { track_id, pending: Some((deadline_after(now, timeout), timeout)) });
         if newly {
             // livekit-server may fold an unsubscribe and the next subscribe into one and keep the
             // subscription and its handle, sending nothing: so the SFU's last map, if it still
@@ -656,7 +657,7 @@ impl Subscriber {
             let released = self.requests.settle(track_id);
             self.send_released(released, now);
         } else if let Some(s) = self.tracks.get_mut(&track_id).and_then(|t| t.subscription.as_mut()) {
-            s.retry_at = Some(now + s.retry_interval);
+            s.retry_at = Some(deadline_after(now, s.retry_interval));
         }
     }
 

@@ -1,12 +1,11 @@
 use std::ffi::CStr;
 use std::time::Instant;
 
-use super::convert::read_extensions;
 use super::error;
-use super::shapes::Shapes;
+use super::paths;
 use crate::local::{LocalManager, LocalManagerOptions, LocalTrackStats};
 use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsError, JsResult, MethodImpl, Value};
+use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
 
 /// `new LocalManager({mtu?, queueCapacity?})`.
 pub struct JsLocalManager {
@@ -53,7 +52,7 @@ impl JsClass for JsLocalManager {
     }
 }
 
-fn handle_arg(env: Env, args: &CallArgs, i: usize) -> JsResult<u16> {
+pub(super) fn handle_arg(env: Env, args: &CallArgs, i: usize) -> JsResult<u16> {
     env.to_u16_in(args.get(i), "handle", 1, u16::MAX)
 }
 
@@ -126,74 +125,12 @@ impl JsLocalManager {
         }))
     }
 
-    /// `pushFrame(handle, payload, userTimestamp, e2ee, dropOldest, tail?): PushResult` — the
-    /// frame is `payload ‖ tail` (E2EE passes the tag as `tail`).
     fn push_frame(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let ext = read_extensions(env, args.get(2), args.get(3))?;
-        let drop_oldest = if args.is_nullish(4)? { false } else { env.to_bool(args.get(4), "dropOldest")? };
-        let has_tail = !args.is_nullish(5)?;
-        // SAFETY: every getter ran above; both slices are copied before anything else happens.
-        let payload = unsafe { args.bytes(1, "payload")? };
-        let tail = if has_tail { unsafe { args.bytes(5, "tail")? } } else { &[] };
-        let result = self.manager.push_frame_parts(handle, payload, tail, &ext, drop_oldest).map_err(error::local)?;
-        env.u32(result as u32)
+        paths::push_frame(env, args, &mut self.manager)
     }
 
-    /// `pollTransmit(maxBytes, scratch?): {data, ends, frames} | null` — one buffer for the whole
-    /// batch, packets serialized straight into it. With a `scratch` Uint8Array that can hold the
-    /// batch, the batch is written into it (and is valid until the caller reuses it); otherwise a
-    /// fresh ArrayBuffer. A sender that copies each packet into the transport synchronously passes
-    /// the same scratch every time and allocates nothing per batch: at tens of MiB/s, a fresh
-    /// ArrayBuffer per batch is garbage only a major GC collects once the JS heap is quiet.
     fn poll_transmit(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let max_bytes = env.to_usize(args.get(0), "maxBytes")?;
-        let use_scratch = !args.is_nullish(1)?;
-        if use_scratch {
-            // Type-check before planning, so a bad argument leaves the queues untouched.
-            env.uint8_array_raw(args.get(1), "scratch")?;
-        }
-        let Some(batch) = self.manager.plan_transmit(max_bytes, Instant::now()) else {
-            return env.null();
-        };
-        let shapes = Shapes::get(env)?;
-        // Packets, then (4-byte aligned) their end offsets, in one buffer.
-        let ends_at = batch.bytes.div_ceil(4) * 4;
-        let total = ends_at + 4 * batch.packets;
-        // SAFETY: no JS runs between borrowing the scratch bytes and the `shapes.batch` call below,
-        // which comes after the last write.
-        let scratch = if use_scratch { unsafe { env.uint8_array_mut(args.get(1), "scratch")? } } else { None };
-        let mut fresh;
-        let (ab, offset, target): (Value, usize, &mut [u8]) = match scratch {
-            // The ends are read as a Uint32Array, so they must sit 4-byte aligned in the ArrayBuffer.
-            Some((ab, offset, bytes)) if bytes.len() >= total && offset % 4 == 0 => (ab, offset, &mut bytes[..total]),
-            _ => {
-                fresh = shapes.out.alloc(env, total)?;
-                let [ab, _, _] = Shapes::parts(env, &fresh)?;
-                (ab, fresh.offset, fresh.bytes_mut())
-            }
-        };
-        let mut ends = std::mem::take(&mut self.ends);
-        ends.clear();
-        ends.resize(batch.packets, 0);
-        let (data, rest) = target.split_at_mut(batch.bytes);
-        let ok = self.manager.write_transmit(data, &mut ends);
-        for (dst, end) in rest[ends_at - batch.bytes..].chunks_exact_mut(4).zip(&ends) {
-            dst.copy_from_slice(&end.to_ne_bytes());
-        }
-        self.ends = ends;
-        if !ok {
-            return Err(JsError::new("InvalidState", "transmit batch size mismatch"));
-        }
-        let args = [
-            ab,
-            env.count(offset as u64)?,
-            env.count(batch.bytes as u64)?,
-            env.count((offset + ends_at) as u64)?,
-            env.count(batch.packets as u64)?,
-            env.count(batch.frames as u64)?,
-        ];
-        env.call(shapes.batch, &args)
+        paths::poll_transmit(env, args, &mut self.manager, &mut self.ends)
     }
 
     fn queued_frames(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {

@@ -5,9 +5,13 @@ mod convert;
 mod depacketizer;
 mod error;
 mod local;
+mod machine;
 mod packetizer;
+mod paths;
+mod publisher;
 mod remote;
 mod shapes;
+mod subscriber;
 
 use crate::napi::sys::{napi_env, napi_value};
 use crate::napi::{define_class, define_function, register_module, Env, JsResult, Value};
@@ -38,6 +42,8 @@ fn init(env: Env, exports: Value) -> JsResult<()> {
     env.set(exports, c"Depacketizer", define_class::<depacketizer::JsDepacketizer>(env)?)?;
     env.set(exports, c"LocalManager", define_class::<local::JsLocalManager>(env)?)?;
     env.set(exports, c"RemoteManager", define_class::<remote::JsRemoteManager>(env)?)?;
+    env.set(exports, c"Publisher", define_class::<publisher::JsPublisher>(env)?)?;
+    env.set(exports, c"Subscriber", define_class::<subscriber::JsSubscriber>(env)?)?;
     Ok(())
 }
 

@@ -1,12 +1,11 @@
 use std::ffi::CStr;
 
-use super::convert::{copy_payload, remote_frames_value};
 use super::error;
-use super::shapes::Shapes;
+use super::paths;
 use crate::napi::sys::napi_type_tag;
 use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
 use crate::packet::DeserializeError;
-use crate::remote::{PublicationChanges, RemoteManager, RemoteTrackDescriptor, RemoteTrackStats};
+use crate::remote::{PublicationChanges, RemoteManager, RemoteManagerStats, RemoteTrackDescriptor, RemoteTrackStats};
 
 /// `new RemoteManager()`.
 pub struct JsRemoteManager(RemoteManager);
@@ -75,8 +74,8 @@ fn changes_value(env: Env, c: &PublicationChanges) -> JsResult<Value> {
     Ok(o)
 }
 
-fn track_stats_value(env: Env, s: &RemoteTrackStats) -> JsResult<Value> {
-    let o = env.object()?;
+/// RemoteTrackStats; `o` gets the fields.
+pub(super) fn set_track_stats(env: Env, o: Value, s: &RemoteTrackStats) -> JsResult<()> {
     env.set(o, c"framesReceived", env.count(s.frames_received)?)?;
     env.set(o, c"bytesReceived", env.count(s.bytes_received)?)?;
     env.set(o, c"packetsReceived", env.count(s.packets_received)?)?;
@@ -84,7 +83,7 @@ fn track_stats_value(env: Env, s: &RemoteTrackStats) -> JsResult<Value> {
     env.set(o, c"droppedUnknownFrame", env.count(s.dropped_unknown_frame)?)?;
     env.set(o, c"droppedBufferFull", env.count(s.dropped_buffer_full)?)?;
     env.set(o, c"droppedIncomplete", env.count(s.dropped_incomplete)?)?;
-    Ok(o)
+    Ok(())
 }
 
 const MALFORMED_KEYS: [&CStr; DeserializeError::KINDS] =
@@ -152,39 +151,37 @@ impl JsRemoteManager {
         env.u32(self.0.subscriber_handle(id).into())
     }
 
-    /// `handlePacket(packet): RemoteFrame[] | null`; bad bytes are only counted.
     fn handle_packet(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let shapes = Shapes::get(env)?;
-        // SAFETY: no JS code runs while the slice is alive (the frame is copied out first).
-        let bytes = unsafe { args.bytes(0, "packet")? };
-        let Some(out) = self.0.handle_packet(bytes) else { return env.null() };
-        let (track_id, extensions) = (out.track_id, out.frame.extensions);
-        let (payload, spare) = copy_payload(env, shapes, out.frame.payload)?;
-        if let Some(buf) = spare {
-            self.0.reuse_buffer(track_id, buf);
-        }
-        remote_frames_value(env, shapes, &payload, &extensions, track_id)
+        paths::handle_packet(env, args, &mut self.0)
     }
 
     fn track_stats(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
         let id = track_id_arg(env, args)?;
         match self.0.track_stats(id) {
-            Some(s) => track_stats_value(env, &s),
+            Some(s) => {
+                let o = env.object()?;
+                set_track_stats(env, o, &s)?;
+                Ok(o)
+            }
             None => env.null(),
         }
     }
 
     fn stats(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let s = self.0.stats();
-        let malformed = env.object()?;
-        for (kind, key) in MALFORMED_KEYS.iter().enumerate() {
-            if s.malformed[kind] > 0 {
-                env.set(malformed, key, env.count(s.malformed[kind])?)?;
-            }
-        }
-        let o = env.object()?;
-        env.set(o, c"malformed", malformed)?;
-        env.set(o, c"unknownHandle", env.count(s.unknown_handle)?)?;
-        Ok(o)
+        manager_stats_value(env, &self.0.stats())
     }
+}
+
+/// RemoteManagerStats.
+pub(super) fn manager_stats_value(env: Env, s: &RemoteManagerStats) -> JsResult<Value> {
+    let malformed = env.object()?;
+    for (kind, key) in MALFORMED_KEYS.iter().enumerate() {
+        if s.malformed[kind] > 0 {
+            env.set(malformed, key, env.count(s.malformed[kind])?)?;
+        }
+    }
+    let o = env.object()?;
+    env.set(o, c"malformed", malformed)?;
+    env.set(o, c"unknownHandle", env.count(s.unknown_handle)?)?;
+    Ok(o)
 }

@@ -64,6 +64,16 @@ impl Env {
         Ok(d)
     }
 
+    /// Any number but NaN (infinities included).
+    pub fn to_number(self, v: Value, what: &str) -> JsResult<f64> {
+        let mut d = 0.0;
+        let status = unsafe { napi_get_value_double(self.raw(), v.raw(), &mut d) };
+        if status != napi_ok || d.is_nan() {
+            return Err(JsError::invalid_argument(format!("{what} must be a number")));
+        }
+        Ok(d)
+    }
+
     pub fn to_u32_in(self, v: Value, what: &str, min: u32, max: u32) -> JsResult<u32> {
         Ok(self.to_int(v, what, min as f64, max as f64)? as u32)
     }

@@ -1,0 +1,250 @@
+// The local participant's data tracks as seen from JS: the native Publisher owns their state,
+// requests, deadlines and counters; this turns its events into LocalDataTrack objects, promises
+// and EventEmitter events, and runs the push path (checks, encryption) into it.
+
+import type { DataTrackInfo as ProtoDataTrackInfo, PublishDataTrackResponse, RequestResponse } from '@livekit/protocol';
+import { type NativeError, type NativePublishError, type NativePublisher, type NativePublisherEvent, PushResult } from '../native/binding';
+import type { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
+import { DataTrackPublishError, DataTrackPushError } from './errors';
+import { type DataTrackFrame, checkFrame, maxFramePayload } from './frame';
+import type { DataTrackHost } from './host';
+import { LocalDataTrack, type LocalTrackOwner } from './local-track';
+import { metadataFromNative, metadataFromProto, metadataToNative, publishRequest, syncStateTrack, unpublishRequest } from './proto';
+import { DataTrackSchemaError, validateSchema } from './schema';
+import type { FrameSender } from './sender';
+import type { DataTrackPublishOptions, LocalDataTrackStats, QueueFullPolicy } from './types';
+import { Waiters } from './waiters';
+export interface LocalTrackEvents {
+  published(track: LocalDataTrack): void;
+  unpublished(track: LocalDataTrack): void;
+}
+
+/** How this reaches the Publisher of the current connection and tells the controller it was fed. */
+export interface PublisherAccess {
+  /** The current connection's Publisher (created on first use). */
+  publisher(): NativePublisher;
+  /** Current time, on the clock the machines are driven by. */
+  now(): number;
+  /** Call after every input: drains the machines' events and re-arms the timer. */
+  fed(): void;
+}
+
+export class LocalTracks implements LocalTrackOwner {
+  /** Published tracks by name: the public `localParticipant.dataTracks`. */
+  readonly byName = new Map<string, LocalDataTrack>();
+  /** The objects of the current connection's tracks, by handle (to resolve the machine's events). */
+  private readonly byHandle = new Map<number, LocalDataTrack>();
+  private readonly publishes = new Waiters<LocalDataTrack>();
+  private readonly unpublishes = new Waiters<void>();
+
+  constructor(
+    private readonly host: DataTrackHost,
+    private readonly access: PublisherAccess,
+    private readonly sender: FrameSender,
+    private readonly cryptor: DataTrackFrameCryptor | null,
+    private readonly events: LocalTrackEvents,
+  ) {}
+
+  async publish(input: string | DataTrackPublishOptions): Promise<LocalDataTrack> {
+    const options: DataTrackPublishOptions = typeof input === 'string' ? { name: input } : { ...input };
+    const { name, signal } = options;
+    const cancelled = () => new DataTrackPublishError('cancelled', `publishing '${name}' was cancelled`);
+
+    if (typeof name !== 'string') throw new DataTrackPublishError('invalidName', 'a data track name must be a string');
+    try {
+      validateSchema(options.frameEncoding, options.schema);
+    } catch (err) {
+      if (err instanceof DataTrackSchemaError) {
+        throw new DataTrackPublishError('invalidSchema', err.message, { schemaError: err.reason, cause: err });
+      }
+      throw err;
+    }
+    if (signal?.aborted) throw cancelled();
+    if (!this.host.isConnected()) throw new DataTrackPublishError('disconnected', 'the room is not connected');
+    if (this.host.isReconnecting()) {
+      try {
+        await this.host.waitUntilReady(signal);
+      } catch (err) {
+        if (signal?.aborted) throw cancelled();
+        throw new DataTrackPublishError('disconnected', 'the room disconnected while reconnecting', { cause: err });
+      }
+    }
+    const publisher = this.access.publisher();
+    const started = publisher.publish(
+      {
+        name,
+        usesE2ee: this.cryptor !== null,
+        metadata: metadataToNative(options.frameEncoding, options.schema),
+        queueCapacity: options.queueCapacity ?? null,
+        timeoutMs: options.timeoutMs ?? null,
+      },
+      this.access.now(),
+    );
+    if (started.error) throw publishError(started.error);
+    const handle = started.handle;
+    const done = this.publishes.add(handle, signal, () => {
+      publisher.cancelPublish(handle);
+      this.access.fed();
+    });
+    this.access.fed();
+    return done;
+  }
+
+  // ---- signal answers ----
+
+  onPublishResponse(info: ProtoDataTrackInfo | undefined): void {
+    if (!info) return;
+    this.access.publisher().handlePublishResponse(info.pubHandle, info.sid, metadataFromProto(info), this.access.now());
+    this.access.fed();
+  }
+
+  onUnpublishResponse(info: ProtoDataTrackInfo | undefined): void {
+    if (!info) return;
+    this.access.publisher().handleUnpublishResponse(info.pubHandle, info.sid);
+    this.access.fed();
+  }
+
+  /** Returns true if the RequestResponse was about a local publication. */
+  onRequestResponse(rr: RequestResponse): boolean {
+    const req = rr.request;
+    if (req.case === 'publishDataTrack') {
+      this.access.publisher().handlePublishRejected(req.value.pubHandle, rr.reason, rr.message);
+    } else if (req.case === 'unpublishDataTrack') {
+      this.access.publisher().handleUnpublishRejected(req.value.pubHandle);
+    } else {
+      return false;
+    }
+    this.access.fed();
+    return true;
+  }
+
+  // ---- the machine's outputs ----
+
+  handle(event: NativePublisherEvent): void {
+    switch (event.kind) {
+      case 'sendPublishRequest':
+        this.host.sendSignal(publishRequest(event.request));
+        break;
+      case 'sendUnpublishRequest':
+        this.host.sendSignal(unpublishRequest(event.handle));
+        break;
+      case 'published': {
+        const t = event.track;
+        const info = { sid: t.sid, name: t.name, usesE2ee: t.usesE2ee, ...metadataFromNative(t.metadata) };
+        const track = new LocalDataTrack(t.handle, info, this, this.access.publisher());
+        this.byHandle.set(t.handle, track);
+        this.byName.set(track.name, track);
+        if (this.publishes.resolve(t.handle, track)) this.events.published(track);
+        break;
+      }
+      case 'publishFailed':
+        this.publishes.reject(event.handle, publishError(event.error));
+        break;
+      case 'republished': {
+        const track = this.byHandle.get(event.handle);
+        track?._setSid(event.sid);
+        this.sender.flush();
+        break;
+      }
+      case 'unpublished': {
+        const track = this.byHandle.get(event.handle);
+        if (!track) break;
+        this.byHandle.delete(event.handle);
+        if (this.byName.get(track.name) === track) this.byName.delete(track.name);
+        track._markUnpublished();
+        this.events.unpublished(track);
+        break;
+      }
+      case 'unpublishDone':
+        this.unpublishes.resolve(event.handle, undefined);
+        break;
+    }
+  }
+
+  // ---- LocalTrackOwner ----
+
+  push(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): void {
+    if (!track.isPublished) throw unpublishedError(track, frame);
+    const userTimestamp = checkFrame(frame);
+    const size = frame.payload.length;
+    if (size === 0) {
+      // Zero bytes packetize to zero packets: nothing would ever reach a subscriber.
+      throw new DataTrackPushError('emptyFrame', 'a data track frame needs a non-empty payload', frame);
+    }
+    const max = maxFramePayload(userTimestamp !== null, track.info.usesE2ee);
+    if (size > max) {
+      throw new DataTrackPushError('frameTooLarge', `a frame of ${size} bytes exceeds what subscribers reassemble (${max} bytes)`, frame);
+    }
+    const publisher = track._publisher;
+    let payload: Uint8Array = frame.payload;
+    let e2ee = null;
+    let tag = null;
+    if (track.info.usesE2ee) {
+      try {
+        const sealed = this.cryptor!.seal(this.host.localIdentity(), payload);
+        payload = sealed.body;
+        tag = sealed.tag;
+        e2ee = sealed.e2ee;
+      } catch (err) {
+        publisher.countEncryptionFailure(track._handle);
+        throw new DataTrackPushError('encryptionFailed', (err as Error).message, frame, { cause: err });
+      }
+    }
+    let result: PushResult;
+    try {
+      result = publisher.pushFrame(track._handle, payload, userTimestamp, e2ee, policy === 'dropOldest', tag);
+    } catch (err) {
+      if ((err as NativeError).code === 'UnknownTrack') throw unpublishedError(track, frame);
+      throw err;
+    }
+    if (result === PushResult.Full) {
+      if (policy === 'drop') return;
+      throw new DataTrackPushError('queueFull', `the send queue of '${track.name}' is full`, frame);
+    }
+    if (result === PushResult.NotPublished) return;
+    this.sender.flush();
+  }
+
+  unpublish(track: LocalDataTrack): Promise<void> {
+    const existing = this.unpublishes.get(track._handle);
+    if (existing) return existing;
+    // Unpublished by the SFU or a disconnect: nothing to ask, nobody to wait for.
+    if (!track.isPublished) return Promise.resolve();
+    const done = this.unpublishes.add(track._handle);
+    track._publisher.unpublish(track._handle, this.access.now());
+    this.access.fed();
+    return done;
+  }
+
+  stats(track: LocalDataTrack): LocalDataTrackStats {
+    const s = track._publisher.stats(track._handle);
+    return {
+      framesSent: s?.framesSent ?? 0,
+      bytesSent: s?.bytesSent ?? 0,
+      packetsSent: s?.packetsSent ?? 0,
+      framesDropped: {
+        queueFull: s?.framesDroppedQueueFull ?? 0,
+        notPublished: s?.framesDroppedNotPublished ?? 0,
+        encryptionFailed: s?.framesDroppedEncryptionFailed ?? 0,
+      },
+      queuedFrames: s?.queuedFrames ?? 0,
+    };
+  }
+
+  syncStatePublishedTracks(): PublishDataTrackResponse[] {
+    return this.access.publisher().syncStateTracks().map(syncStateTrack);
+  }
+
+  /** The connection is gone for good: the next one starts from scratch, handles included. */
+  forgetConnection(): void {
+    this.byHandle.clear();
+  }
+}
+
+function publishError(e: NativePublishError): DataTrackPublishError {
+  return new DataTrackPublishError(e.reason, e.message, e.rawMessage !== null ? { rawMessage: e.rawMessage } : undefined);
+}
+
+function unpublishedError(track: LocalDataTrack, frame: DataTrackFrame): DataTrackPushError {
+  return new DataTrackPushError('trackUnpublished', `data track '${track.name}' is not published`, frame);
+}

@@ -43,9 +43,20 @@ async function until(fn: () => boolean, timeoutMs = READ_MS): Promise<void> {
   }
 }
 
+/**
+ * Virtual time for the data-track deadlines (performance.now() and setTimeout); the loopback
+ * network (setImmediate) stays real.
+ */
+function useVirtualTime(): void {
+  jest.useFakeTimers({ doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask'] });
+}
+
 let sfu: FakeSfu;
 beforeEach(() => {
   sfu = new FakeSfu();
+});
+afterEach(() => {
+  jest.useRealTimers();
 });
 
 describe('publishing', () => {
@@ -136,9 +147,15 @@ describe('publishing', () => {
   });
 
   test('timeout names the likely cause, and a late acceptance is undone', async () => {
+    useVirtualTime();
     sfu.answersPublish = false;
     const alice = sfu.join('alice', { publishTimeoutMs: 50 });
-    const err = await alice.controller.publishDataTrack('slow').catch((e) => e);
+    const settled = jest.fn();
+    const publish = alice.controller.publishDataTrack('slow').catch((e) => e).finally(settled);
+    await jest.advanceTimersByTimeAsync(49);
+    expect(settled).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    const err = await publish;
     expect(err).toMatchObject({ reason: 'timeout' });
     expect(err.message).toMatch(/support data tracks/);
     sfu.answersPublish = true;
@@ -158,6 +175,21 @@ describe('publishing', () => {
     await expect(alice.controller.publishDataTrack({ name: 'b', signal: AbortSignal.abort() })).rejects.toMatchObject({
       reason: 'cancelled',
     });
+  });
+
+  test('at most 64 publish requests are in flight; each answer lets the next one out', async () => {
+    // livekit-server never handled the tail of a burst of 258 publish requests (FINDINGS 9).
+    sfu.answersPublish = false;
+    const alice = sfu.join('alice');
+    const publishes = Array.from({ length: 70 }, (_, i) => alice.controller.publishDataTrack(`t${i}`).catch((e) => e));
+    await until(() => alice.sentOf('publishDataTrackRequest').length === 64);
+    sfu.answersPublish = true;
+    sfu.onSignal(alice, { case: 'publishDataTrackRequest', value: alice.sentOf('publishDataTrackRequest')[0] });
+    await until(() => alice.sentOf('publishDataTrackRequest').length === 65);
+    expect(alice.sentOf('publishDataTrackRequest')[64].name).toBe('t64');
+    sfu.leave(alice);
+    const outcomes = await Promise.all(publishes);
+    expect(outcomes.filter((o) => o instanceof DataTrackPublishError && o.reason === 'disconnected')).toHaveLength(69);
   });
 
   test('disconnect fails a pending publish', async () => {
@@ -377,6 +409,7 @@ describe('pushing and receiving', () => {
   test('a subscribe the SFU loses is asked again until a handle comes', async () => {
     // livekit-server can lose a subscribe that arrives while it tears down the previous one, and
     // then says nothing; the subscription must not wait for its timeout.
+    useVirtualTime();
     const { local, bob, remote } = await pair();
     const handle = sfu.onSignal.bind(sfu);
     let lost = 0;
@@ -387,10 +420,16 @@ describe('pushing and receiving', () => {
       }
       handle(peer, m);
     };
-    const s = await remote.subscribe({ timeoutMs: 5_000 });
-    expect(lost).toBe(1);
+    const subscribing = remote.subscribe({ timeoutMs: 5_000 });
+    await until(() => lost === 1);
+    // The first ask again comes after 500 ms.
+    await jest.advanceTimersByTimeAsync(499);
+    expect(bob.sentOf('updateDataSubscription').filter((u) => u.updates[0].subscribe)).toHaveLength(1);
+    await jest.advanceTimersByTimeAsync(1);
+    const s = await subscribing;
     expect(bob.sentOf('updateDataSubscription').filter((u) => u.updates[0].subscribe)).toHaveLength(2);
-    expect((await pushUntilRead(local, s, 5))?.payload[0]).toBe(5);
+    local.tryPush({ payload: Uint8Array.of(5) });
+    expect((await read(s)).payload[0]).toBe(5);
   });
 
   test('bufferSize 0 clamps to 1; bufferSize 1 drops the oldest and counts it', async () => {
@@ -442,12 +481,15 @@ describe('pushing and receiving', () => {
   });
 
   test('subscribe timeout and cancel', async () => {
+    useVirtualTime();
     const alice = sfu.join('alice');
     const bob = sfu.join('bob', { subscribeTimeoutMs: 50 });
     await alice.controller.publishDataTrack('t');
     const remote = await remoteTrack(bob, 'alice', 't');
     bob.respond = () => undefined;
-    await expect(remote.subscribe()).rejects.toMatchObject({ reason: 'timeout' });
+    const subscribing = remote.subscribe().catch((e) => e);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(await subscribing).toMatchObject({ reason: 'timeout' });
     const ac = new AbortController();
     const p = remote.subscribe({ signal: ac.signal });
     ac.abort();
@@ -535,6 +577,61 @@ describe('pushing and receiving', () => {
     expect((await w).name).toBe('later');
     ac.abort();
     await expect(never).rejects.toMatchObject({ reason: 'cancelled' });
+  });
+
+  test('unpublish is done when the SFU does not answer within the unpublish timeout', async () => {
+    useVirtualTime();
+    const alice = sfu.join('alice', { unpublishTimeoutMs: 5_000 });
+    const local = await alice.controller.publishDataTrack('t');
+    const handle = sfu.onSignal.bind(sfu);
+    sfu.onSignal = (peer, m) => (m.case === 'unpublishDataTrackRequest' ? undefined : handle(peer, m));
+    const done = jest.fn();
+    const unpublishing = local.unpublish().then(done);
+    expect(local.isPublished).toBe(false);
+    expect(local.unpublish()).toBe(local.unpublish()); // one wait, however often asked
+    await jest.advanceTimersByTimeAsync(4_999);
+    expect(done).not.toHaveBeenCalled();
+    await jest.advanceTimersByTimeAsync(1);
+    await unpublishing;
+    expect(alice.sentOf('unpublishDataTrackRequest')).toHaveLength(1);
+  });
+
+  test('a publish the SFU accepts after a cancel is unpublished again', async () => {
+    sfu.answersPublish = false;
+    const alice = sfu.join('alice');
+    const ac = new AbortController();
+    const p = alice.controller.publishDataTrack({ name: 'late', signal: ac.signal });
+    ac.abort();
+    await expect(p).rejects.toMatchObject({ reason: 'cancelled' });
+    sfu.answersPublish = true;
+    sfu.onSignal(alice, { case: 'publishDataTrackRequest', value: alice.sentOf('publishDataTrackRequest')[0] });
+    await until(() => alice.sentOf('unpublishDataTrackRequest').length === 1);
+    expect(alice.controller.localDataTracks.size).toBe(0);
+  });
+
+  test('a publish pending across a full reconnect is sent again after the rejoin', async () => {
+    sfu.answersPublish = false;
+    const alice = sfu.join('alice');
+    const p = alice.controller.publishDataTrack('pending');
+    alice.controller.onRestarting();
+    sfu.answersPublish = true;
+    alice.controller.onJoined(new (require('@livekit/protocol').JoinResponse)());
+    const track = await p;
+    const reqs = alice.sentOf('publishDataTrackRequest');
+    expect(reqs).toHaveLength(2);
+    expect(reqs[1].pubHandle).toBe(reqs[0].pubHandle);
+    expect(alice.controller.localDataTracks.get('pending')).toBe(track);
+  });
+
+  test('the final counters of an unpublished track stay readable', async () => {
+    const { local, remote } = await pair();
+    const s = await remote.subscribe();
+    local.tryPush({ payload: Uint8Array.of(1) });
+    await read(s);
+    await local.unpublish();
+    await remote.waitForUnpublish();
+    expect(local.stats()).toMatchObject({ framesSent: 1, packetsSent: 1, queuedFrames: 0 });
+    expect(remote.stats()).toMatchObject({ framesReceived: 1, packetsReceived: 1, framesDelivered: 1 });
   });
 
   test('await using unpublishes', async () => {

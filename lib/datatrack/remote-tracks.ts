@@ -32,11 +32,6 @@ export interface SubscriberAccess {
   fed(): void;
 }
 
-interface StreamEntry {
-  readonly track: RemoteDataTrack;
-  readonly stream: DataTrackStream;
-}
-
 export class RemoteTracks implements RemoteTrackOwner {
   /** The objects of the current connection's tracks, by the Subscriber's track id. */
   private readonly byTrackId = new Map<number, RemoteDataTrack>();
@@ -45,8 +40,8 @@ export class RemoteTracks implements RemoteTrackOwner {
    * who holds each name (live Maps that callers may hold on to).
    */
   private readonly byParticipant = new Map<string, Map<string, RemoteDataTrack>>();
-  /** Streams by the Subscriber's stream id, pending and ready. */
-  private readonly streams = new Map<number, StreamEntry>();
+  /** Streams waiting to be ready, by the Subscriber's stream id. */
+  private readonly pendingStreams = new Map<number, { track: RemoteDataTrack; stream: DataTrackStream }>();
   private readonly subscribes = new Waiters<DataTrackStream>();
   private readonly trackWaits = new Waiters<RemoteDataTrack>();
 
@@ -120,8 +115,8 @@ export class RemoteTracks implements RemoteTrackOwner {
     const started = subscriber.subscribe(track._trackId, options.timeoutMs ?? null, this.access.now());
     if (started.error) throw subscribeError(started.error);
     const id = started.stream;
-    const stream = new DataTrackStream(options.bufferSize ?? 16, (s) => this.streamCancelled(id, s));
-    this.streams.set(id, { track, stream });
+    const stream = new DataTrackStream(options.bufferSize ?? 16, (s) => this.streamCancelled(id, track, s));
+    this.pendingStreams.set(id, { track, stream });
     const ready = this.subscribes.add(id, signal, () => {
       subscriber.cancelSubscribe(id, this.access.now());
       this.access.fed();
@@ -196,17 +191,17 @@ export class RemoteTracks implements RemoteTrackOwner {
         this.trackEnded(event.trackId, event.end, event.stats, event.namePassesTo);
         break;
       case 'subscribeReady': {
-        const entry = this.streams.get(event.stream);
+        const entry = this.pendingStreams.get(event.stream);
         if (!entry) break;
+        this.pendingStreams.delete(event.stream);
         // Attach before resolving: frames may arrive before the caller's continuation runs.
         entry.track._streams.push(entry.stream);
         this.subscribes.resolve(event.stream, entry.stream);
         break;
       }
       case 'subscribeFailed': {
-        const entry = this.streams.get(event.stream);
-        this.streams.delete(event.stream);
-        entry?.stream._end('cancelled');
+        this.pendingStreams.get(event.stream)?.stream._end('cancelled');
+        this.pendingStreams.delete(event.stream);
         this.subscribes.reject(event.stream, subscribeError(event.error));
         break;
       }
@@ -255,7 +250,7 @@ export class RemoteTracks implements RemoteTrackOwner {
   forgetConnection(): void {
     this.byTrackId.clear();
     this.byParticipant.clear();
-    this.streams.clear();
+    this.pendingStreams.clear();
   }
 
   // ---- internals ----
@@ -270,19 +265,15 @@ export class RemoteTracks implements RemoteTrackOwner {
       const next = namePassesTo !== null ? this.byTrackId.get(namePassesTo) : undefined;
       if (next) map.set(track.name, next);
     }
-    for (const s of track._streams) {
-      for (const [id, entry] of this.streams) if (entry.stream === s) this.streams.delete(id);
-    }
     track._ended(end, stats);
     this.events.unpublished(track);
   }
 
-  private streamCancelled(id: number, stream: DataTrackStream): void {
-    const entry = this.streams.get(id);
-    if (!entry) return;
-    this.streams.delete(id);
-    entry.track._detach(stream);
-    if (!entry.track.isPublished) return;
+  /** The reader cancelled a ready stream; the machine unsubscribes after the last one. */
+  private streamCancelled(id: number, track: RemoteDataTrack, stream: DataTrackStream): void {
+    track._detach(stream);
+    // An ended track's subscription went with it (and its machine, after a disconnect).
+    if (!track.isPublished) return;
     this.access.subscriber().releaseStream(id, this.access.now());
     this.access.fed();
   }

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use super::depacketizer::{Depacketizer, DropReason, Frame, FrameDrop};
@@ -179,6 +179,11 @@ impl RemoteManager {
     pub fn subscriber_handle(&self, track_id: u32) -> u16 {
         let Some(p) = self.publications.get(track_id) else { return 0 };
         self.handles.iter().find(|(_, sid)| **sid == p.desc.sid).map_or(0, |(&h, _)| h)
+    }
+
+    /// Known tracks whose SID the last map names (subscribed or not).
+    pub fn mapped_tracks(&self) -> BTreeSet<u32> {
+        self.handles.values().filter_map(|sid| self.publications.id_of_sid(sid)).collect()
     }
 
     pub fn track_stats(&self, track_id: u32) -> Option<RemoteTrackStats> {

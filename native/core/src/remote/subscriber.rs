@@ -328,15 +328,12 @@ impl Subscriber {
 
     /// The SFU's full subscriber-handle map (DataTrackSubscriberHandles).
     pub fn set_subscriber_handles(&mut self, entries: &[(u32, String)], now: Instant) {
-        let subscribed: Vec<(u32, bool)> = self
-            .tracks
-            .iter()
-            .filter(|(_, t)| t.subscription.is_some())
-            .map(|(&id, _)| (id, self.manager.subscriber_handle(id) != 0))
-            .collect();
+        let before = self.manager.mapped_tracks();
         self.manager.set_subscriber_handles(subscriber_handles(entries));
-        for (track_id, had) in subscribed {
-            let has = self.manager.subscriber_handle(track_id) != 0;
+        let after = self.manager.mapped_tracks();
+        let subscribed: Vec<u32> = self.tracks.iter().filter(|(_, t)| t.subscription.is_some()).map(|(&id, _)| id).collect();
+        for track_id in subscribed {
+            let (had, has) = (before.contains(&track_id), after.contains(&track_id));
             if had && !has {
                 // The SFU dropped a subscription we still want: livekit-server can lose a subscribe
                 // that reaches it while it still tears down the previous one. Ask again.

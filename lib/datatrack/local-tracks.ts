@@ -14,6 +14,7 @@ import { DataTrackSchemaError, validateSchema } from './schema';
 import type { FrameSender } from './sender';
 import type { DataTrackPublishOptions, LocalDataTrackStats, QueueFullPolicy } from './types';
 import { Waiters } from './waiters';
+
 export interface LocalTrackEvents {
   published(track: LocalDataTrack): void;
   unpublished(track: LocalDataTrack): void;

@@ -141,6 +141,7 @@ enum Connection {
 
 #[derive(Debug)]
 struct Track {
+    /// Kept here too: the manager forgets a publication before the subscriber ends it.
     identity: String,
     name: String,
     max_partial_frames: usize,

@@ -42,8 +42,8 @@ export interface TrackMetadataInfo {
 
 function encodingFromProto(p: ProtoFrameEncoding | ProtoSchemaEncoding | undefined): NativeEncoding | null {
   const v = p?.value;
-  if (v?.case === 'custom') return { custom: v.value };
-  if (v?.case === 'wellKnown') return { wellKnown: v.value };
+  if (v?.case === 'custom') return { wellKnown: null, custom: v.value };
+  if (v?.case === 'wellKnown') return { wellKnown: v.value, custom: null };
   return null;
 }
 
@@ -67,7 +67,7 @@ function schemaIdOf(s: NativeTrackMetadata['schema']): ProtoSchemaId | undefined
 function metadataOfProto(frameEncoding: ProtoFrameEncoding | undefined, schema: ProtoSchemaId | undefined): NativeTrackMetadata {
   return {
     frameEncoding: encodingFromProto(frameEncoding),
-    schema: schema ? { name: schema.name, encoding: encodingFromProto(schema.encoding) ?? { wellKnown: 0 } } : null,
+    schema: schema ? { name: schema.name, encoding: encodingFromProto(schema.encoding) ?? { wellKnown: 0, custom: null } } : null,
   };
 }
 

@@ -277,8 +277,8 @@ export interface NativeRemoteManager {
 
 /** A well-known protocol code (DataTrackFrameEncoding / DataTrackSchemaEncoding) or a custom string. */
 export interface NativeEncoding {
-  wellKnown?: number | null;
-  custom?: string | null;
+  wellKnown: number | null;
+  custom: string | null;
 }
 
 export interface NativeSchemaId {
@@ -288,8 +288,8 @@ export interface NativeSchemaId {
 
 /** What a publisher says about its frames; the core echoes it and never interprets it. */
 export interface NativeTrackMetadata {
-  frameEncoding?: NativeEncoding | null;
-  schema?: NativeSchemaId | null;
+  frameEncoding: NativeEncoding | null;
+  schema: NativeSchemaId | null;
 }
 
 /** PublishDataTrackRequest. */

@@ -8,6 +8,7 @@ const b = native();
 const any = b as any;
 
 const T0 = 1_000.25;
+const NONE = { frameEncoding: null, schema: null };
 
 function publisher() {
   return new b.Publisher({ nowMs: T0, queueCapacity: 4, publishTimeoutMs: 100, unpublishTimeoutMs: 50 });
@@ -16,13 +17,13 @@ function publisher() {
 describe('Publisher', () => {
   test('a publish, its request, its answer and its deadline in the caller’s milliseconds', () => {
     const p = publisher();
-    const metadata = { frameEncoding: { wellKnown: 7 }, schema: { name: 'pose', encoding: { custom: 'x' } } };
+    const metadata = { frameEncoding: { wellKnown: 7, custom: null }, schema: { name: 'pose', encoding: { wellKnown: null, custom: 'x' } } };
     const started = p.publish({ name: 'a', usesE2ee: true, metadata, queueCapacity: 2, timeoutMs: null }, T0);
     expect(started).toEqual({ handle: 1, error: null });
-    const request = { handle: 1, name: 'a', usesE2ee: true, metadata: { frameEncoding: { wellKnown: 7 }, schema: { name: 'pose', encoding: { custom: 'x' } } } };
+    const request = { handle: 1, name: 'a', usesE2ee: true, metadata };
     expect(p.pollEvents()).toEqual<NativePublisherEvent[]>([{ kind: 'sendPublishRequest', request }]);
     expect(p.pollTimeout()).toBe(T0 + 100);
-    p.handlePublishResponse(1, 'DTR_a', { frameEncoding: null, schema: null }, T0 + 1);
+    p.handlePublishResponse(1, 'DTR_a', NONE, T0 + 1);
     expect(p.pollEvents()).toEqual([{ kind: 'published', track: { ...request, sid: 'DTR_a' } }]);
     expect(p.pollTimeout()).toBeNull();
     expect(p.syncStateTracks()).toEqual([{ ...request, sid: 'DTR_a' }]);
@@ -31,18 +32,18 @@ describe('Publisher', () => {
 
   test('failures come as plain objects with the public reason', () => {
     const p = publisher();
-    expect(p.publish({ name: '', usesE2ee: false, metadata: {}, queueCapacity: null, timeoutMs: null }, T0).error).toMatchObject({
+    expect(p.publish({ name: '', usesE2ee: false, metadata: NONE, queueCapacity: null, timeoutMs: null }, T0).error).toMatchObject({
       reason: 'invalidName',
       rawMessage: null,
     });
-    p.publish({ name: 'a', usesE2ee: false, metadata: {}, queueCapacity: null, timeoutMs: 10 }, T0);
+    p.publish({ name: 'a', usesE2ee: false, metadata: NONE, queueCapacity: null, timeoutMs: 10 }, T0);
     p.pollEvents();
     p.handleTimeout(T0 + 9.999);
     expect(p.pollEvents()).toEqual([]);
     p.handleTimeout(T0 + 10);
     const [failed] = p.pollEvents();
     expect(failed).toMatchObject({ kind: 'publishFailed', handle: 1, error: { reason: 'timeout', rawMessage: null } });
-    p.publish({ name: 'b', usesE2ee: false, metadata: {}, queueCapacity: null, timeoutMs: null }, T0);
+    p.publish({ name: 'b', usesE2ee: false, metadata: NONE, queueCapacity: null, timeoutMs: null }, T0);
     p.pollEvents();
     p.handlePublishRejected(2, 2, 'no');
     expect(p.pollEvents()).toEqual([
@@ -52,7 +53,7 @@ describe('Publisher', () => {
 
   test('an endless timeout neither overflows nor fires', () => {
     const p = publisher();
-    p.publish({ name: 'a', usesE2ee: false, metadata: {}, queueCapacity: null, timeoutMs: Infinity }, T0);
+    p.publish({ name: 'a', usesE2ee: false, metadata: NONE, queueCapacity: null, timeoutMs: Infinity }, T0);
     p.pollEvents();
     expect(Number.isFinite(p.pollTimeout())).toBe(true);
     p.handleTimeout(T0 + 1e12); // 31 years on
@@ -63,7 +64,7 @@ describe('Publisher', () => {
     expectCode(() => any.Publisher({}), 'InvalidArgument');
     expectCode(() => new any.Publisher({ nowMs: 0, queueCapacity: 0, publishTimeoutMs: 1, unpublishTimeoutMs: 1 }), 'InvalidArgument');
     const p = publisher() as any;
-    expectCode(() => p.publish({ name: 5, usesE2ee: false, metadata: {} }, T0), 'InvalidArgument');
+    expectCode(() => p.publish({ name: 5, usesE2ee: false, metadata: NONE }, T0), 'InvalidArgument');
     expectCode(() => p.handleTimeout(NaN), 'InvalidArgument');
     expectCode(() => p.unpublish(0, T0), 'InvalidArgument');
     expectCode(() => p.handlePublishResponse(1, 'DTR', { frameEncoding: { wellKnown: 'x' } }, T0), 'InvalidArgument');
@@ -74,12 +75,12 @@ describe('Subscriber', () => {
   test('discovery, a subscribe and its readiness', () => {
     const s = new b.Subscriber({ nowMs: T0, subscribeTimeoutMs: 100 });
     s.channelOpened();
-    const info = { sid: 'DTR_t', pubHandle: 1, name: 't', encryption: 0, metadata: {} };
+    const info = { sid: 'DTR_t', pubHandle: 1, name: 't', encryption: 0, metadata: NONE };
     s.updateParticipant('alice', [info, { ...info, sid: 'DTR_bad', pubHandle: 70_000 }], T0);
     expect(s.pollEvents()).toEqual<NativeSubscriberEvent[]>([
       {
         kind: 'trackPublished',
-        track: { trackId: 1, identity: 'alice', sid: 'DTR_t', name: 't', usesE2ee: false, metadata: { frameEncoding: null, schema: null } },
+        track: { trackId: 1, identity: 'alice', sid: 'DTR_t', name: 't', usesE2ee: false, metadata: NONE },
         holdsName: true,
       },
     ]);

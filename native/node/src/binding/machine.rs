@@ -102,10 +102,12 @@ pub fn read_metadata(env: Env, v: Value) -> JsResult<TrackMetadata> {
 
 fn encoding_value(env: Env, e: &Encoding) -> JsResult<Value> {
     let o = env.object()?;
-    match e {
-        Encoding::WellKnown(code) => env.set(o, c"wellKnown", env.f64(*code as f64)?)?,
-        Encoding::Custom(s) => env.set(o, c"custom", env.string(s)?)?,
-    }
+    let (well_known, custom) = match e {
+        Encoding::WellKnown(code) => (env.f64(*code as f64)?, env.null()?),
+        Encoding::Custom(s) => (env.null()?, env.string(s)?),
+    };
+    env.set(o, c"wellKnown", well_known)?;
+    env.set(o, c"custom", custom)?;
     Ok(o)
 }
 

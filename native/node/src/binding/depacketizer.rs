@@ -9,28 +9,28 @@ use super::error::{entry, Failure};
 use super::out;
 use super::shapes::{self, DepacketizerDrop, DepacketizerPush, ReassembledFrame};
 use crate::packet::deserialize;
-use crate::remote::{Depacketizer, Payload, DEFAULT_MAX_PARTIAL_FRAMES};
+use crate::remote::{self, Payload, DEFAULT_MAX_PARTIAL_FRAMES};
 
 /// Reassembly of one packet stream, for tests and tools (the SDK uses RemoteManager).
-#[napi(js_name = "Depacketizer")]
-pub struct JsDepacketizer {
+#[napi]
+pub struct Depacketizer {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    inner: RefCell<Depacketizer>,
+    inner: RefCell<remote::Depacketizer>,
 }
 
 #[napi]
-impl JsDepacketizer {
+impl Depacketizer {
     /// maxPartialFrames defaults to 1 and is clamped to 1..256.
     #[napi(constructor, ts_args_type = "maxPartialFrames?: number | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
-            args::constructed::<JsDepacketizer>(env, &this, "Depacketizer")?;
+            args::constructed::<Depacketizer>(env, &this, "Depacketizer")?;
             let max = if args::is_nullish(&max_partial_frames)? {
                 DEFAULT_MAX_PARTIAL_FRAMES
             } else {
                 args::integer_in(&max_partial_frames, "maxPartialFrames", 0, u32::MAX)? as usize
             };
-            Ok(JsDepacketizer { inner: RefCell::new(Depacketizer::new(max)) })
+            Ok(Depacketizer { inner: RefCell::new(remote::Depacketizer::new(max)) })
         })
     }
 

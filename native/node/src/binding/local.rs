@@ -9,7 +9,7 @@ use super::args;
 use super::error::{entry, Failure, Outcome};
 use super::out;
 use super::shapes::{LocalTrackInfo, LocalTrackStats, PushCounts, TransmitBatch};
-use crate::local::{self, LocalManager, LocalManagerOptions, LocalTrackState};
+use crate::local::{self, LocalTrackState};
 
 #[napi(string_enum = "lowercase", js_name = "LocalTrackState")]
 pub enum JsLocalTrackState {
@@ -31,14 +31,14 @@ impl From<LocalTrackState> for JsLocalTrackState {
 }
 
 struct State {
-    manager: LocalManager,
+    manager: local::LocalManager,
     /// Reused per batch for the packet end offsets.
     ends: Vec<u32>,
 }
 
 /// Publisher-side state of every local data track of one room connection.
-#[napi(js_name = "LocalManager")]
-pub struct JsLocalManager {
+#[napi]
+pub struct LocalManager {
     /// RefCell: a getter run while reading arguments may call back into this object.
     state: RefCell<State>,
 }
@@ -51,7 +51,7 @@ fn count(n: u64) -> f64 {
     n as f64
 }
 
-impl JsLocalManager {
+impl LocalManager {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
         entry(env, || {
             let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("LocalManager"))?;
@@ -61,13 +61,13 @@ impl JsLocalManager {
 }
 
 #[napi]
-impl JsLocalManager {
+impl LocalManager {
     /// mtu 41..65535 (default 16000), queueCapacity >= 1 (default 16).
     #[napi(constructor, ts_args_type = "options?: LocalManagerOptions | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, options: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
-            args::constructed::<JsLocalManager>(env, &this, "LocalManager")?;
-            let mut parsed = LocalManagerOptions::default();
+            args::constructed::<LocalManager>(env, &this, "LocalManager")?;
+            let mut parsed = local::LocalManagerOptions::default();
             if !args::is_nullish(&options)? {
                 let o = args::object(&options, "options")?;
                 let mtu = args::property(&o, "mtu")?;
@@ -79,8 +79,8 @@ impl JsLocalManager {
                     parsed.queue_capacity = args::integer_in(&capacity, "options.queueCapacity", 1, 1 << 20)? as usize;
                 }
             }
-            let manager = LocalManager::new(parsed)?;
-            Ok(JsLocalManager { state: RefCell::new(State { manager, ends: Vec::new() }) })
+            let manager = local::LocalManager::new(parsed)?;
+            Ok(LocalManager { state: RefCell::new(State { manager, ends: Vec::new() }) })
         })
     }
 

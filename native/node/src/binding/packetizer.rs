@@ -8,25 +8,25 @@ use napi_derive::napi;
 use super::args;
 use super::error::{entry, Failure};
 use super::out;
-use crate::local::{Packetizer, DEFAULT_MTU};
+use crate::local::{self, DEFAULT_MTU};
 
 /// The packets of single frames, for tests and tools (the SDK uses LocalManager).
-#[napi(js_name = "Packetizer")]
-pub struct JsPacketizer {
+#[napi]
+pub struct Packetizer {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    inner: RefCell<Packetizer>,
+    inner: RefCell<local::Packetizer>,
 }
 
 #[napi]
-impl JsPacketizer {
+impl Packetizer {
     /// handle 1..65535; mtu defaults to 16000.
     #[napi(constructor, ts_args_type = "handle: number, mtu?: number | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, handle: Unknown<'e>, mtu: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
-            args::constructed::<JsPacketizer>(env, &this, "Packetizer")?;
+            args::constructed::<Packetizer>(env, &this, "Packetizer")?;
             let handle = args::u16_in(&handle, "handle", 1)?;
             let mtu = if args::is_nullish(&mtu)? { DEFAULT_MTU } else { args::size(&mtu, "mtu")? };
-            Ok(JsPacketizer { inner: RefCell::new(Packetizer::new(handle, mtu, Instant::now())) })
+            Ok(Packetizer { inner: RefCell::new(local::Packetizer::new(handle, mtu, Instant::now())) })
         })
     }
 

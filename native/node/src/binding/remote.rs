@@ -13,18 +13,18 @@ use super::shapes::{
     TrackReassignment, TrackSid,
 };
 use crate::packet::DeserializeError;
-use crate::remote::{self, PublicationChanges, RemoteManager, RemoteTrackDescriptor};
+use crate::remote::{self, PublicationChanges, RemoteTrackDescriptor};
 
 struct State {
-    manager: RemoteManager,
+    manager: remote::RemoteManager,
     /// Reused by handlePackets.
     received: remote::ReceivedFrames,
 }
 
 /// Subscriber-side state of one room connection: remote publications, the SFU's subscriber
 /// handle map, and one reassembly pipeline per subscribed track.
-#[napi(js_name = "RemoteManager")]
-pub struct JsRemoteManager {
+#[napi]
+pub struct RemoteManager {
     /// RefCell: a getter run while reading arguments may call back into this object.
     state: RefCell<State>,
 }
@@ -66,7 +66,7 @@ fn count(n: u64) -> f64 {
     n as f64
 }
 
-impl JsRemoteManager {
+impl RemoteManager {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
         entry(env, || {
             let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("RemoteManager"))?;
@@ -76,12 +76,12 @@ impl JsRemoteManager {
 }
 
 #[napi]
-impl JsRemoteManager {
+impl RemoteManager {
     #[napi(constructor)]
     pub fn new<'e>(env: &'e Env, this: This<'e>) -> napi::Result<Self> {
         entry(env, || {
-            args::constructed::<JsRemoteManager>(env, &this, "RemoteManager")?;
-            Ok(JsRemoteManager { state: RefCell::new(State { manager: RemoteManager::new(), received: Default::default() }) })
+            args::constructed::<RemoteManager>(env, &this, "RemoteManager")?;
+            Ok(RemoteManager { state: RefCell::new(State { manager: remote::RemoteManager::new(), received: Default::default() }) })
         })
     }
 

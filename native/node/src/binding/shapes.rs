@@ -30,7 +30,7 @@ impl From<FrameMarker> for JsFrameMarker {
     }
 }
 
-#[napi(object)]
+#[napi(object, js_name = "E2eeExtension")]
 pub struct E2eeExtension<'e> {
     /// Index into the publisher's key ring (u8).
     pub key_index: u32,

@@ -4,6 +4,7 @@ mod batch;
 mod handle;
 mod manager;
 mod packetizer;
+mod pool;
 mod queue;
 
 pub use batch::{frame_ranges, PushCounts};

@@ -9,7 +9,7 @@ use super::out;
 use super::shapes::{self, DecodedPacket};
 use crate::packet::{deserialize, ForwardPlan};
 
-#[napi(ts_return_type = "Buffer")]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn encode_packet<'e>(
     env: &'e Env,
     #[napi(ts_arg_type = "PacketHeader")] header: Unknown<'e>,
@@ -28,7 +28,7 @@ pub fn encode_packet<'e>(
     })
 }
 
-#[napi]
+#[napi(catch_unwind)]
 pub fn decode_packet<'e>(env: &'e Env, #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>) -> napi::Result<DecodedPacket<'e>> {
     entry(env, || {
         let bytes = args::bytes(&packet, "packet")?;
@@ -40,7 +40,7 @@ pub fn decode_packet<'e>(env: &'e Env, #[napi(ts_arg_type = "Uint8Array")] packe
 
 /// SFU forwarding: the packet with its handle replaced, re-serialized as LiveKit's SFU does
 /// (reserved bits cleared, extension block re-emitted canonically). Throws codec errors.
-#[napi(ts_return_type = "Buffer")]
+#[napi(catch_unwind, ts_return_type = "Buffer")]
 pub fn forward_packet<'e>(
     env: &'e Env,
     #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>,
@@ -61,7 +61,7 @@ pub fn forward_packet<'e>(
 /// InvalidArgument if `out` is too small. For an SFU that sends each copy synchronously: one
 /// reused buffer instead of a fresh ArrayBuffer per packet per subscriber, garbage that V8
 /// otherwise collects with major GCs at tens of MiB/s.
-#[napi]
+#[napi(catch_unwind)]
 pub fn forward_packet_into<'e>(
     env: &'e Env,
     #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>,
@@ -91,7 +91,7 @@ pub fn forward_packet_into<'e>(
 }
 
 /// Test hook: panics inside the addon; must surface as a thrown Error with code 'Panic'.
-#[napi(js_name = "__panicForTest")]
+#[napi(catch_unwind, js_name = "__panicForTest")]
 pub fn panic_for_test(env: &Env) -> napi::Result<()> {
     entry(env, || panic!("__panicForTest: deliberate panic"))
 }

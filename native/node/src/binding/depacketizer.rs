@@ -21,7 +21,7 @@ pub struct Depacketizer {
 #[napi]
 impl Depacketizer {
     /// maxPartialFrames defaults to 1 and is clamped to 1..256.
-    #[napi(constructor, ts_args_type = "maxPartialFrames?: number | null")]
+    #[napi(catch_unwind, constructor, ts_args_type = "maxPartialFrames?: number | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
             args::constructed::<Depacketizer>(env, &this, "Depacketizer")?;
@@ -36,7 +36,7 @@ impl Depacketizer {
 
     /// Feeds one serialized packet; returns completed frames and drops caused by this packet (at
     /// most one of each). Throws the codec error for bytes that do not parse.
-    #[napi(ts_args_type = "packet: Uint8Array")]
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
     pub fn push<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<DepacketizerPush<'e>> {
         entry(env, || {
             let mut depacketizer = self.inner.try_borrow_mut().map_err(|_| Failure::reentrant("Depacketizer"))?;

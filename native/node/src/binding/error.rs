@@ -1,6 +1,8 @@
 //! How failures reach JavaScript: a plain `Error` whose string `code` is a NativeErrorCode
 //! (binding.ts), sometimes with one numeric property (`extTag`, `version`). Every entry point
-//! runs its body through `entry`, which also turns a panic into `code: 'Panic'`.
+//! runs its body through `entry`, which also turns a panic into `code: 'Panic'`. napi-rs's own
+//! `catch_unwind` (on every `#[napi]` fn) is only the backstop for its generated glue: it would
+//! report our panics as `GenericFailure`.
 
 use std::any::Any;
 use std::cell::RefCell;

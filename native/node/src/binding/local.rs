@@ -63,7 +63,7 @@ impl LocalManager {
 #[napi]
 impl LocalManager {
     /// mtu 41..65535 (default 16000), queueCapacity >= 1 (default 16).
-    #[napi(constructor, ts_args_type = "options?: LocalManagerOptions | null")]
+    #[napi(catch_unwind, constructor, ts_args_type = "options?: LocalManagerOptions | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, options: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
             args::constructed::<LocalManager>(env, &this, "LocalManager")?;
@@ -85,14 +85,14 @@ impl LocalManager {
     }
 
     /// Next publisher handle: 1, 2, ... 65535, never reused by this manager. Throws LimitReached.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn allocate_handle(&self, env: &Env) -> napi::Result<u32> {
         self.with(env, |s| Ok(s.manager.allocate_handle()?.into()))
     }
 
     /// A publish request is on its way: the track exists in state 'pending'. InvalidArgument for a
     /// handle this manager never allocated; InvalidState if the handle already has a track (or had one).
-    #[napi(ts_args_type = "handle: number, name: string, usesE2ee: boolean")]
+    #[napi(catch_unwind, ts_args_type = "handle: number, name: string, usesE2ee: boolean")]
     pub fn begin_publish<'e>(&self, env: &'e Env, handle: Unknown<'e>, name: Unknown<'e>, uses_e2ee: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             let handle = handle_arg(&handle)?;
@@ -104,7 +104,7 @@ impl LocalManager {
 
     /// The SFU accepted: 'published' with this SID (also ends 'republishing', keeping counters; on a
     /// published track it only updates the SID). UnknownTrack for a handle without a track.
-    #[napi(ts_args_type = "handle: number, sid: string")]
+    #[napi(catch_unwind, ts_args_type = "handle: number, sid: string")]
     pub fn publish_succeeded<'e>(&self, env: &'e Env, handle: Unknown<'e>, sid: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             let handle = handle_arg(&handle)?;
@@ -115,7 +115,7 @@ impl LocalManager {
 
     /// The SFU refused or the request was abandoned: the track is forgotten (its handle stays used,
     /// state() returns null). No-op for an unknown handle.
-    #[napi(ts_args_type = "handle: number")]
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn publish_failed<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             s.manager.publish_failed(handle_arg(&handle)?);
@@ -125,14 +125,14 @@ impl LocalManager {
 
     /// Full reconnect: every published track becomes 'republishing'; returns their handles. Their
     /// queued frames are dropped (counted in framesDroppedNotPublished).
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn begin_republish(&self, env: &Env) -> napi::Result<Vec<u32>> {
         self.with(env, |s| Ok(s.manager.begin_republish().into_iter().map(u32::from).collect()))
     }
 
     /// 'unpublished': the queue is dropped and the track is forgotten (state() keeps answering
     /// 'unpublished'; stats() returns null; pushFrame throws UnknownTrack). No-op for an unknown handle.
-    #[napi(ts_args_type = "handle: number")]
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn unpublish<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             s.manager.unpublish(handle_arg(&handle)?);
@@ -140,13 +140,13 @@ impl LocalManager {
         })
     }
 
-    #[napi(ts_args_type = "handle: number")]
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn state<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<JsLocalTrackState>> {
         self.with(env, |s| Ok(s.manager.state(handle_arg(&handle)?).map(JsLocalTrackState::from)))
     }
 
     /// Published (and republishing) tracks, for SyncState and republish requests.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn tracks(&self, env: &Env) -> napi::Result<Vec<LocalTrackInfo>> {
         self.with(env, |s| {
             Ok(s.manager
@@ -163,6 +163,7 @@ impl LocalManager {
     /// the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
     /// apart rather than concatenating them first).
     #[napi(
+        catch_unwind,
         ts_args_type = "handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null"
     )]
     #[allow(clippy::too_many_arguments)]
@@ -193,6 +194,7 @@ impl LocalManager {
     /// order; without dropOldest, every frame after the first refused one is refused too.
     /// InvalidArgument, queueing nothing, for ends out of order or past data.
     #[napi(
+        catch_unwind,
         ts_args_type = "handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, dropOldest: boolean"
     )]
     pub fn push_frames<'e>(
@@ -231,7 +233,7 @@ impl LocalManager {
     /// it is given, can hold the batch and sits 4-byte aligned (the batch then lives only until
     /// the caller reuses `scratch`: a sender that copies each packet into the transport passes
     /// the same scratch every time and allocates nothing per batch), otherwise a fresh one.
-    #[napi(ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
+    #[napi(catch_unwind, ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
     pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>, scratch: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
         self.with(env, |s| {
             let max_bytes = args::size(&max_bytes, "maxBytes")?;
@@ -274,12 +276,12 @@ impl LocalManager {
     }
 
     /// Frames waiting in all queues.
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn queued_frames(&self, env: &Env) -> napi::Result<u32> {
         self.with(env, |s| Ok(s.manager.queued_frames() as u32))
     }
 
-    #[napi(ts_args_type = "handle: number")]
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn stats<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<LocalTrackStats>> {
         self.with(env, |s| {
             Ok(s.manager.stats(handle_arg(&handle)?).map(|t: local::LocalTrackStats| LocalTrackStats {

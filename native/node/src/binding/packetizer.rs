@@ -20,7 +20,7 @@ pub struct Packetizer {
 #[napi]
 impl Packetizer {
     /// handle 1..65535; mtu defaults to 16000.
-    #[napi(constructor, ts_args_type = "handle: number, mtu?: number | null")]
+    #[napi(catch_unwind, constructor, ts_args_type = "handle: number, mtu?: number | null")]
     pub fn new<'e>(env: &'e Env, this: This<'e>, handle: Unknown<'e>, mtu: Unknown<'e>) -> napi::Result<Self> {
         entry(env, || {
             args::constructed::<Packetizer>(env, &this, "Packetizer")?;
@@ -33,6 +33,7 @@ impl Packetizer {
     /// Packets of one frame, in send order. An empty payload consumes a frame number and returns [].
     /// Throws MtuTooShort (without consuming a frame number) when the header does not fit the MTU.
     #[napi(
+        catch_unwind,
         ts_args_type = "payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null",
         ts_return_type = "Buffer[]"
     )]

@@ -77,7 +77,7 @@ impl RemoteManager {
 
 #[napi]
 impl RemoteManager {
-    #[napi(constructor)]
+    #[napi(catch_unwind, constructor)]
     pub fn new<'e>(env: &'e Env, this: This<'e>) -> napi::Result<Self> {
         entry(env, || {
             args::constructed::<RemoteManager>(env, &this, "RemoteManager")?;
@@ -87,7 +87,7 @@ impl RemoteManager {
 
     /// The complete data-track list of one remote participant (authoritative: anything missing is
     /// unpublished). Never call it with the local identity.
-    #[napi(ts_args_type = "identity: string, tracks: RemoteTrackDescriptor[]")]
+    #[napi(catch_unwind, ts_args_type = "identity: string, tracks: RemoteTrackDescriptor[]")]
     pub fn update_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>, tracks: Unknown<'e>) -> napi::Result<RemotePublicationChanges> {
         self.with(env, |s| {
             let identity = args::string(&identity, "identity")?;
@@ -97,7 +97,7 @@ impl RemoteManager {
     }
 
     /// The participant left: all its publications are unpublished.
-    #[napi(ts_args_type = "identity: string")]
+    #[napi(catch_unwind, ts_args_type = "identity: string")]
     pub fn remove_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>) -> napi::Result<RemotePublicationChanges> {
         self.with(env, |s| {
             let identity = args::string(&identity, "identity")?;
@@ -107,7 +107,7 @@ impl RemoteManager {
 
     /// Creates the reassembly pipeline for a track (idempotent; on an existing pipeline it applies
     /// the new capacity). maxPartialFrames is clamped to 1..256. UnknownTrack for an unknown trackId.
-    #[napi(ts_args_type = "trackId: number, maxPartialFrames: number")]
+    #[napi(catch_unwind, ts_args_type = "trackId: number, maxPartialFrames: number")]
     pub fn subscribe<'e>(&self, env: &'e Env, track_id: Unknown<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             let id = track_id_arg(&track_id)?;
@@ -117,7 +117,7 @@ impl RemoteManager {
     }
 
     /// Drops the pipeline and any handle that points at it. No-op when not subscribed.
-    #[napi(ts_args_type = "trackId: number")]
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
     pub fn unsubscribe<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             s.manager.unsubscribe(track_id_arg(&track_id)?);
@@ -128,7 +128,7 @@ impl RemoteManager {
     /// Changes the capacity of a subscribed track's pipeline (no-op when not subscribed; UnknownTrack
     /// for an unknown trackId). Partial frames beyond a reduced capacity are dropped at once and
     /// counted as droppedInterrupted.
-    #[napi(ts_args_type = "trackId: number, maxPartialFrames: number")]
+    #[napi(catch_unwind, ts_args_type = "trackId: number, maxPartialFrames: number")]
     pub fn set_pipeline_options<'e>(&self, env: &'e Env, track_id: Unknown<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             let id = track_id_arg(&track_id)?;
@@ -140,7 +140,7 @@ impl RemoteManager {
     /// Full snapshot from DataTrackSubscriberHandles: [subscriber handle (1..65535), track SID]. A
     /// handle may name a SID that is not known yet; it routes once the publication appears and is
     /// subscribed.
-    #[napi(ts_args_type = "entries: Array<[number, string]>")]
+    #[napi(catch_unwind, ts_args_type = "entries: Array<[number, string]>")]
     pub fn set_subscriber_handles<'e>(&self, env: &'e Env, entries: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
             let mut parsed = Vec::new();
@@ -157,14 +157,14 @@ impl RemoteManager {
     }
 
     /// Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0.
-    #[napi(ts_args_type = "trackId: number")]
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
     pub fn subscriber_handle<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<u32> {
         self.with(env, |s| Ok(s.manager.subscriber_handle(track_id_arg(&track_id)?).into()))
     }
 
     /// One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
     /// bad bytes: malformed packets and unknown handles are counted in stats().
-    #[napi(ts_args_type = "packet: Uint8Array")]
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
     pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
         self.with(env, |s| {
             let bytes = args::bytes(&packet, "packet")?;
@@ -189,7 +189,7 @@ impl RemoteManager {
     /// data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
     /// null when no frame completed. Never throws on bad packet bytes; InvalidArgument, handling
     /// nothing, for ends out of order or past data.
-    #[napi(ts_args_type = "data: Uint8Array, ends: Uint32Array")]
+    #[napi(catch_unwind, ts_args_type = "data: Uint8Array, ends: Uint32Array")]
     pub fn handle_packets<'e>(&self, env: &'e Env, data: Unknown<'e>, ends: Unknown<'e>) -> napi::Result<Option<ReceivedFrames<'e>>> {
         self.with(env, |s| {
             let ends = args::uint32_array(&ends, "ends")?;
@@ -230,7 +230,7 @@ impl RemoteManager {
     }
 
     /// Stats of a known publication (kept across unsubscribe/resubscribe), null once unpublished.
-    #[napi(ts_args_type = "trackId: number")]
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
     pub fn track_stats<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<Option<RemoteTrackStats>> {
         self.with(env, |s| {
             Ok(s.manager.track_stats(track_id_arg(&track_id)?).map(|t| RemoteTrackStats {
@@ -245,7 +245,7 @@ impl RemoteManager {
         })
     }
 
-    #[napi]
+    #[napi(catch_unwind)]
     pub fn stats(&self, env: &Env) -> napi::Result<RemoteManagerStats> {
         self.with(env, |s| {
             let stats = s.manager.stats();

@@ -3,12 +3,13 @@
 //! the argument.
 
 use std::ops::Deref;
+use std::ptr;
 
 use napi::bindgen_prelude::{
     ArrayBuffer, BigInt, BigUint64ArraySlice, FromNapiValue, JavaScriptClassExt, JsObjectValue, Object, TypedArray, Uint32ArraySlice,
     Uint8ArraySlice,
 };
-use napi::{JsValue, Unknown, ValueType};
+use napi::{check_status, sys, JsValue, Unknown, ValueType};
 
 use super::error::{Failure, Outcome};
 use crate::packet::{E2eeExt, Extensions, FrameMarker, Header};
@@ -106,9 +107,9 @@ pub fn array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<Vec<Unknown<'a>>> {
     (0..o.get_array_length()?).map(|i| Ok(o.get_element::<Unknown>(i)?)).collect()
 }
 
-/// The bytes of any ArrayBuffer view or ArrayBuffer, borrowed from JS. The borrow must end
-/// before any JS can run (a getter could detach or resize the buffer), so read every other
-/// argument first.
+/// The bytes of any ArrayBuffer view or ArrayBuffer, borrowed from JS. Reading them runs no JS,
+/// but the borrow must end before any JS can run (a getter could detach or resize the buffer):
+/// read arguments that are objects with properties first.
 pub enum Bytes<'a> {
     View(TypedArray<'a>),
     Whole(ArrayBuffer<'a>),
@@ -136,18 +137,23 @@ pub fn bytes<'a>(v: &Unknown<'a>, what: &str) -> Outcome<Bytes<'a>> {
             return Ok(Bytes::Whole(ArrayBuffer::from_unknown(*v)?));
         }
         if v.is_dataview()? {
-            // napi-rs reads DataViews only in its compat mode; their own accessors say the same.
-            let view = Object::from_unknown(*v)?;
-            let start = size(&property(&view, "byteOffset")?, "byteOffset")?;
-            let len = size(&property(&view, "byteLength")?, "byteLength")?;
-            let buffer = property(&view, "buffer")?;
-            if type_of(&buffer)? == ValueType::Object && buffer.is_arraybuffer()? {
-                let buffer = ArrayBuffer::from_unknown(buffer)?;
-                return Ok(Bytes::DataView { buffer, start, end: start.saturating_add(len) });
-            }
+            return dataview(v);
         }
     }
     Err(Failure::invalid_argument(format!("{what} must be a TypedArray, DataView or ArrayBuffer")))
+}
+
+/// napi-rs reads DataViews only in its compat mode, and asking the view's own accessors would run
+/// JS (they can be redefined) while other arguments' bytes may already be borrowed.
+fn dataview<'a>(v: &Unknown<'a>) -> Outcome<Bytes<'a>> {
+    let env = v.value().env;
+    let (mut len, mut data, mut buffer, mut start) = (0usize, ptr::null_mut(), ptr::null_mut(), 0usize);
+    // SAFETY: `v` is a DataView (checked by the caller) of the running callback's env; the
+    // out-pointers are valid.
+    check_status!(unsafe { sys::napi_get_dataview_info(env, v.raw(), &mut len, &mut data, &mut buffer, &mut start) })?;
+    // SAFETY: Node-API just returned `buffer` as the DataView's ArrayBuffer.
+    let buffer = unsafe { ArrayBuffer::from_napi_value(env, buffer) }?;
+    Ok(Bytes::DataView { buffer, start, end: start.saturating_add(len) })
 }
 
 /// A Uint8Array (Buffers included) that the addon may write into.
@@ -162,8 +168,12 @@ pub fn uint8_array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<Uint8ArraySlice<'
 
 /// A Uint8Array to write into, with its ArrayBuffer and its offset there (for more views).
 pub fn writable_view<'a>(v: &Unknown<'a>, what: &str) -> Outcome<(Uint8ArraySlice<'a>, ArrayBuffer<'a>, usize)> {
-    let view = uint8_array(v, what)?;
+    if type_of(v)? != ValueType::Object {
+        return Err(Failure::invalid_argument(format!("{what} must be a Uint8Array")));
+    }
+    // The `buffer` getter may run JS, so it goes before any bytes are borrowed.
     let buffer = property(&Object::from_unknown(*v)?, "buffer")?;
+    let view = uint8_array(v, what)?;
     if type_of(&buffer)? == ValueType::Object && buffer.is_arraybuffer()? {
         let buffer = ArrayBuffer::from_unknown(buffer)?;
         // The pointers also prove that `buffer` really is the view's (a getter could lie).

@@ -209,13 +209,13 @@ impl LocalManager {
         self.with(env, |s| {
             let handle = handle_arg(&handle)?;
             let drop_oldest = !args::is_nullish(&drop_oldest)? && args::boolean(&drop_oldest, "dropOldest")?;
+            let data = args::bytes(&data, "data")?;
+            let ends = args::uint32_array(&ends, "ends")?;
             let timestamps = if args::is_nullish(&user_timestamps)? {
                 None
             } else {
                 Some(args::biguint64_array(&user_timestamps, "userTimestamps")?)
             };
-            let ends = args::uint32_array(&ends, "ends")?;
-            let data = args::bytes(&data, "data")?;
             let counts = s.manager.push_frames(handle, &data, &ends, timestamps.as_deref(), drop_oldest)?;
             let n = |c: usize| c as u32;
             Ok(PushCounts {

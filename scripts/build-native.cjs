@@ -6,11 +6,12 @@
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { platformSuffix } = require('./platform.cjs');
+const { addonFileName } = require('./platform.cjs');
 
 const root = path.resolve(__dirname, '..');
 const manifest = path.join(root, 'native', 'Cargo.toml');
-const targetDir = path.join(root, 'native', 'target');
+// A CARGO_TARGET_DIR of the caller's is honoured (cargo's own rule), so builds can share compiled dependencies.
+const targetDir = process.env.CARGO_TARGET_DIR || path.join(root, 'native', 'target');
 
 execFileSync('cargo', ['build', '--release', '--lib', '-p', 'livekit-datatrack-node', '--manifest-path', manifest], {
   stdio: 'inherit',
@@ -19,6 +20,6 @@ execFileSync('cargo', ['build', '--release', '--lib', '-p', 'livekit-datatrack-n
 
 const libName = { linux: 'liblivekit_datatrack.so', darwin: 'liblivekit_datatrack.dylib', win32: 'livekit_datatrack.dll' }[process.platform];
 if (!libName) throw new Error(`unsupported platform ${process.platform}`);
-const out = path.join(root, 'native', `livekit-datatrack.${platformSuffix()}.node`);
+const out = path.join(root, 'native', addonFileName());
 fs.copyFileSync(path.join(targetDir, 'release', libName), out);
 console.log(`built ${path.relative(root, out)}`);

@@ -57,6 +57,9 @@ describe('codec functions', () => {
     expect(b.decodePacket(copy).payload.toString('hex')).toBe('010203');
     expect(any.decodePacket(new DataView(copy.buffer)).payload.toString('hex')).toBe('010203');
     expect(any.decodePacket(copy.buffer).payload.toString('hex')).toBe('010203');
+    const padded = new Uint8Array(copy.length + 5);
+    padded.set(copy, 3);
+    expect(any.decodePacket(new DataView(padded.buffer, 3, copy.length)).payload.toString('hex')).toBe('010203');
     const words = new Uint32Array(copy.buffer.slice(0, 12));
     expect(() => any.decodePacket(words)).not.toThrow();
   });

@@ -12,8 +12,8 @@ function published(m: NativeLocalManager, name: string, usesE2ee = false): numbe
   return handle;
 }
 
-function packets(batch: TransmitBatch): Buffer[] {
-  const out: Buffer[] = [];
+function packets(batch: TransmitBatch): Uint8Array[] {
+  const out: Uint8Array[] = [];
   let start = 0;
   for (const end of batch.ends) {
     out.push(batch.data.subarray(start, end));

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use super::handle::HandleAllocator;
 use super::packetizer::{FramePlan, Packetizer};
+use super::pool::BufferPool;
 use super::queue::{FrameQueue, QueuePush, QueuedFrame};
 use crate::packet::{Extensions, MAX_HEADER_LEN};
 
@@ -16,9 +17,6 @@ pub const MIN_MTU: usize = MAX_HEADER_LEN + 1;
 pub const MAX_MTU: usize = 65_535;
 /// Far beyond what receivers can reassemble (about 2 MB at MTU 16000); keeps batch offsets in u32.
 pub const MAX_FRAME_LEN: usize = 1 << 30;
-/// Reused payload buffers: enough to cover a queue being refilled while a batch is written.
-const POOL_BUFFERS: usize = 8;
-const POOL_MAX_CAPACITY: usize = 8 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LocalManagerOptions {
@@ -141,7 +139,7 @@ pub struct LocalManager {
     cursor: u16,
     queued: usize,
     batch: Vec<BatchEntry>,
-    pool: Vec<Vec<u8>>,
+    pool: BufferPool,
 }
 
 impl LocalManager {
@@ -163,7 +161,7 @@ impl LocalManager {
             cursor: 0,
             queued: 0,
             batch: Vec::new(),
-            pool: Vec::new(),
+            pool: BufferPool::default(),
         })
     }
 
@@ -317,7 +315,7 @@ impl LocalManager {
         if track.queue.is_full() && !drop_oldest {
             return Ok(PushResult::Full);
         }
-        let mut buf = take_buffer(&mut self.pool, len);
+        let mut buf = self.pool.take(len);
         buf.extend_from_slice(payload);
         buf.extend_from_slice(tail);
         let (outcome, evicted) = track.queue.push(QueuedFrame { payload: buf, extensions: *extensions }, drop_oldest);
@@ -448,21 +446,9 @@ impl LocalManager {
             .or_else(|| self.tracks.range(..=self.cursor).find_map(ready))
     }
 
-    fn recycle(&mut self, mut buf: Vec<u8>) {
-        if self.pool.len() < POOL_BUFFERS && buf.capacity() > 0 && buf.capacity() <= POOL_MAX_CAPACITY {
-            buf.clear();
-            self.pool.push(buf);
-        }
+    fn recycle(&mut self, buf: Vec<u8>) {
+        self.pool.give(buf);
     }
-}
-
-/// A cleared buffer for `len` bytes, preferring a pooled one that is already big enough, which
-/// saves the allocation and the page faults of fresh memory for large frames.
-fn take_buffer(pool: &mut Vec<Vec<u8>>, len: usize) -> Vec<u8> {
-    if let Some(i) = pool.iter().position(|b| b.capacity() >= len) {
-        return pool.swap_remove(i);
-    }
-    Vec::with_capacity(len)
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
 //! Publisher side: handles, per-track frame queues and state, packetization, and the
 //! `Publisher` state machine over them.
 
+mod batch;
 mod handle;
 mod manager;
 mod packetizer;
+mod pool;
 pub mod protocol;
 mod publisher;
 mod queue;
 
+pub use batch::{frame_ranges, PushCounts};
 pub use handle::HandleAllocator;
 pub use manager::{
     LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackInfo, LocalTrackState, LocalTrackStats, PushResult,

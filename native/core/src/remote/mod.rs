@@ -1,12 +1,14 @@
 //! Subscriber side: publications of remote participants, subscriber-handle routing, frame
 //! reassembly, and the `Subscriber` state machine over them.
 
+mod batch;
 mod depacketizer;
 mod manager;
 pub mod protocol;
 mod publications;
 mod subscriber;
 
+pub use batch::ReceivedFrames;
 pub use depacketizer::{
     Depacketizer, DropReason, Frame, FrameDrop, Payload, PushOutcome, DEFAULT_MAX_PARTIAL_FRAMES, MAX_BUFFER_PACKETS,
     MAX_PARTIAL_FRAMES,

@@ -1,70 +1,97 @@
 //! encodePacket, decodePacket, forwardPacket, forwardPacketInto.
 
-use super::convert::{header_value, read_header};
-use super::error;
-use super::shapes::Shapes;
-use crate::napi::{CallArgs, Env, JsError, JsResult, Value};
+use napi::{Env, Unknown};
+use napi_derive::napi;
+
+use super::args;
+use super::error::{entry, Failure};
+use super::out;
+use super::shapes::{self, DecodedPacket};
 use crate::packet::{deserialize, ForwardPlan};
 
-pub fn encode_packet(env: Env, args: &CallArgs) -> JsResult<Value> {
-    let header = read_header(env, args.get(0))?;
-    let shapes = Shapes::get(env)?;
-    // SAFETY: all getters ran above; only allocation happens while the slice is alive.
-    let payload = unsafe { args.bytes(1, "payload")? };
-    let len = header.serialized_len() + payload.len();
-    let mut written = None;
-    let out = shapes.buffer_with(env, len, |out| written = header.write_packet(payload, out))?;
-    match written {
-        Some(n) if n == len => Ok(out),
-        _ => Err(JsError::new("InvalidState", "packet serialization size mismatch")),
-    }
+#[napi(catch_unwind, ts_return_type = "Buffer")]
+pub fn encode_packet<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "PacketHeader")] header: Unknown<'e>,
+    #[napi(ts_arg_type = "Uint8Array")] payload: Unknown<'e>,
+) -> napi::Result<Unknown<'e>> {
+    entry(env, || {
+        let header = args::header(&header)?;
+        let payload = args::bytes(&payload, "payload")?;
+        let len = header.serialized_len() + payload.len();
+        let mut written = None;
+        let packet = out::buffer(env, len, |out| written = header.write_packet(&payload, out))?;
+        match written {
+            Some(n) if n == len => Ok(packet),
+            _ => Err(Failure::new("InvalidState", "packet serialization size mismatch")),
+        }
+    })
 }
 
-pub fn decode_packet(env: Env, args: &CallArgs) -> JsResult<Value> {
-    let shapes = Shapes::get(env)?;
-    // SAFETY: no JS code runs while the slice is alive (the payload is copied out first).
-    let bytes = unsafe { args.bytes(0, "packet")? };
-    let packet = deserialize(bytes).map_err(error::codec)?;
-    let mut payload = shapes.out.alloc(env, packet.payload.len())?;
-    payload.bytes_mut().copy_from_slice(packet.payload);
-    let header = header_value(env, shapes, &packet.header)?;
-    let [ab, off, len] = Shapes::parts(env, &payload)?;
-    env.call(shapes.decoded, &[header, ab, off, len])
+#[napi(catch_unwind)]
+pub fn decode_packet<'e>(env: &'e Env, #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>) -> napi::Result<DecodedPacket<'e>> {
+    entry(env, || {
+        let bytes = args::bytes(&packet, "packet")?;
+        let packet = deserialize(&bytes)?;
+        let payload = out::buffer(env, packet.payload.len(), |out| out.copy_from_slice(packet.payload))?;
+        Ok(DecodedPacket { header: shapes::header(env, &packet.header)?, payload })
+    })
 }
 
-pub fn forward_packet(env: Env, args: &CallArgs) -> JsResult<Value> {
-    let new_handle = env.to_u16_in(args.get(1), "newHandle", 1, u16::MAX)?;
-    let shapes = Shapes::get(env)?;
-    // SAFETY: no JS code runs while the slice is alive.
-    let bytes = unsafe { args.bytes(0, "packet")? };
-    let plan = ForwardPlan::parse(bytes).map_err(error::codec)?;
-    let mut ok = None;
-    let out = shapes.buffer_with(env, plan.output_len(), |out| ok = plan.write(bytes, new_handle, out))?;
-    ok.ok_or_else(|| JsError::new("InvalidState", "forwarding size mismatch"))?;
-    Ok(out)
+/// SFU forwarding: the packet with its handle replaced, re-serialized as LiveKit's SFU does
+/// (reserved bits cleared, extension block re-emitted canonically). Throws codec errors.
+#[napi(catch_unwind, ts_return_type = "Buffer")]
+pub fn forward_packet<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>,
+    #[napi(ts_arg_type = "number")] new_handle: Unknown<'e>,
+) -> napi::Result<Unknown<'e>> {
+    entry(env, || {
+        let new_handle = args::u16_in(&new_handle, "newHandle", 1)?;
+        let bytes = args::bytes(&packet, "packet")?;
+        let plan = ForwardPlan::parse(&bytes)?;
+        let mut ok = None;
+        let out = out::buffer(env, plan.output_len(), |out| ok = plan.write(&bytes, new_handle, out))?;
+        ok.ok_or_else(|| Failure::new("InvalidState", "forwarding size mismatch"))?;
+        Ok(out)
+    })
 }
 
-/// `forwardPacketInto(packet, newHandle, out): number` — forwardPacket written into the caller's
-/// buffer; returns the length. For an SFU that sends each copy synchronously (the transport copies
-/// it): one reused buffer instead of a fresh ArrayBuffer per packet per subscriber, which at tens
-/// of MiB/s is garbage that V8 otherwise collects with major GCs.
-pub fn forward_packet_into(env: Env, args: &CallArgs) -> JsResult<Value> {
-    let new_handle = env.to_u16_in(args.get(1), "newHandle", 1, u16::MAX)?;
-    let (_, _, out_ptr, out_len) = env.uint8_array_raw(args.get(2), "out")?;
-    // SAFETY: no JS code runs while the slices are alive; `out` is only borrowed once it is known
-    // not to overlap `packet`.
-    let bytes = unsafe { args.bytes(0, "packet")? };
-    let plan = ForwardPlan::parse(bytes).map_err(error::codec)?;
-    let len = plan.output_len();
-    if out_len < len {
-        return Err(JsError::invalid_argument(format!("out must hold at least {len} bytes")));
-    }
-    let input = bytes.as_ptr_range();
-    let (out_start, out_end) = (out_ptr as *const u8, out_ptr.wrapping_add(out_len) as *const u8);
-    if out_start < input.end && input.start < out_end {
-        return Err(JsError::invalid_argument("out must not overlap packet"));
-    }
-    let out = unsafe { std::slice::from_raw_parts_mut(out_ptr, len) };
-    plan.write(bytes, new_handle, out).ok_or_else(|| JsError::new("InvalidState", "forwarding size mismatch"))?;
-    env.u32(len as u32)
+/// forwardPacket written into `out` (which must not overlap `packet`); returns the length.
+/// InvalidArgument if `out` is too small. For an SFU that sends each copy synchronously: one
+/// reused buffer instead of a fresh ArrayBuffer per packet per subscriber, garbage that V8
+/// otherwise collects with major GCs at tens of MiB/s.
+#[napi(catch_unwind)]
+pub fn forward_packet_into<'e>(
+    env: &'e Env,
+    #[napi(ts_arg_type = "Uint8Array")] packet: Unknown<'e>,
+    #[napi(ts_arg_type = "number")] new_handle: Unknown<'e>,
+    #[napi(ts_arg_type = "Uint8Array")] out: Unknown<'e>,
+) -> napi::Result<u32> {
+    entry(env, || {
+        let new_handle = args::u16_in(&new_handle, "newHandle", 1)?;
+        let mut out = args::uint8_array(&out, "out")?;
+        let bytes = args::bytes(&packet, "packet")?;
+        let plan = ForwardPlan::parse(&bytes)?;
+        let len = plan.output_len();
+        if out.len() < len {
+            return Err(Failure::invalid_argument(format!("out must hold at least {len} bytes")));
+        }
+        let (input, output) = (bytes.as_ptr_range(), out.as_ptr_range());
+        if output.start < input.end && input.start < output.end {
+            return Err(Failure::invalid_argument("out must not overlap packet"));
+        }
+        // SAFETY: no JS runs while this slice is alive, and it does not overlap `bytes` (checked
+        // above), the only other view of JS memory we hold.
+        let target = unsafe { out.as_mut() };
+        plan.write(&bytes, new_handle, &mut target[..len])
+            .ok_or_else(|| Failure::new("InvalidState", "forwarding size mismatch"))?;
+        Ok(len as u32)
+    })
+}
+
+/// Test hook: panics inside the addon; must surface as a thrown Error with code 'Panic'.
+#[napi(catch_unwind, js_name = "__panicForTest")]
+pub fn panic_for_test(env: &Env) -> napi::Result<()> {
+    entry(env, || panic!("__panicForTest: deliberate panic"))
 }

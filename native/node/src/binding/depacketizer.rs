@@ -1,54 +1,64 @@
-use super::convert::{copy_payload, drop_value, frame_value};
-use super::error;
-use super::shapes::Shapes;
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use std::cell::RefCell;
+
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+
+use super::args;
+use super::error::{entry, Failure};
+use super::out;
+use super::shapes::{self, DepacketizerDrop, DepacketizerPush, ReassembledFrame};
 use crate::packet::deserialize;
-use crate::remote::{Depacketizer, DEFAULT_MAX_PARTIAL_FRAMES};
+use crate::remote::{self, Payload, DEFAULT_MAX_PARTIAL_FRAMES};
 
-/// `new Depacketizer(maxPartialFrames = 1)`.
-pub struct JsDepacketizer(Depacketizer);
-
-impl JsClass for JsDepacketizer {
-    const NAME: &'static std::ffi::CStr = c"Depacketizer";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_6465_7061, upper: 0x0002 };
-
-    fn construct(env: Env, args: &CallArgs) -> JsResult<Self> {
-        let max = if args.is_nullish(0)? {
-            DEFAULT_MAX_PARTIAL_FRAMES
-        } else {
-            env.to_u32_in(args.get(0), "maxPartialFrames", 0, u32::MAX)? as usize
-        };
-        Ok(JsDepacketizer(Depacketizer::new(max)))
-    }
-
-    fn methods() -> &'static [(&'static std::ffi::CStr, MethodImpl<Self>)] {
-        &[(c"push", Self::push)]
-    }
+/// Reassembly of one packet stream, for tests and tools (the SDK uses RemoteManager).
+#[napi]
+pub struct Depacketizer {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    inner: RefCell<remote::Depacketizer>,
 }
 
-impl JsDepacketizer {
-    /// `push(packet): {frames, drops}`; codec errors are thrown.
-    fn push(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let shapes = Shapes::get(env)?;
-        // SAFETY: no JS code runs while the slice is alive (frames are copied out first).
-        let bytes = unsafe { args.bytes(0, "packet")? };
-        let packet = deserialize(bytes).map_err(error::codec)?;
-        let out = self.0.push(&packet);
-        let frame = match out.frame {
-            Some(f) => {
-                let (payload, spare) = copy_payload(env, shapes, f.payload)?;
-                if let Some(buf) = spare {
-                    self.0.reuse_buffer(buf);
+#[napi]
+impl Depacketizer {
+    /// maxPartialFrames defaults to 1 and is clamped to 1..256.
+    #[napi(catch_unwind, constructor, ts_args_type = "maxPartialFrames?: number | null")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<Depacketizer>(env, &this, "Depacketizer")?;
+            let max = if args::is_nullish(&max_partial_frames)? {
+                DEFAULT_MAX_PARTIAL_FRAMES
+            } else {
+                args::integer_in(&max_partial_frames, "maxPartialFrames", 0, u32::MAX)? as usize
+            };
+            Ok(Depacketizer { inner: RefCell::new(remote::Depacketizer::new(max)) })
+        })
+    }
+
+    /// Feeds one serialized packet; returns completed frames and drops caused by this packet (at
+    /// most one of each). Throws the codec error for bytes that do not parse.
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
+    pub fn push<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<DepacketizerPush<'e>> {
+        entry(env, || {
+            let mut depacketizer = self.inner.try_borrow_mut().map_err(|_| Failure::reentrant("Depacketizer"))?;
+            let bytes = args::bytes(&packet, "packet")?;
+            let packet = deserialize(&bytes)?;
+            let outcome = depacketizer.push(&packet);
+            let drops = outcome.drop.iter().map(DepacketizerDrop::from).collect();
+            let mut frames = Vec::new();
+            if let Some(frame) = outcome.frame {
+                let payload = frame.payload.as_slice();
+                let buffer = out::buffer(env, payload.len(), |out| out.copy_from_slice(payload))?;
+                let extensions = frame.extensions;
+                if let Payload::Owned(buf) = frame.payload {
+                    depacketizer.reuse_buffer(buf);
                 }
-                frame_value(env, shapes, &payload, &f.extensions)?
+                frames.push(ReassembledFrame {
+                    payload: buffer,
+                    user_timestamp: shapes::user_timestamp(&extensions),
+                    e2ee: shapes::e2ee(env, &extensions)?,
+                });
             }
-            None => env.null()?,
-        };
-        let drop = match &out.drop {
-            Some(d) => drop_value(env, shapes, d)?,
-            None => env.null()?,
-        };
-        env.call(shapes.push_result, &[frame, drop])
+            Ok(DepacketizerPush { frames, drops })
+        })
     }
 }

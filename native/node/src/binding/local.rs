@@ -1,147 +1,255 @@
-use std::ffi::CStr;
+use std::cell::RefCell;
 use std::time::Instant;
 
-use super::error;
-use super::paths;
-use crate::local::{LocalManager, LocalManagerOptions, LocalTrackStats};
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
 
-/// `new LocalManager({mtu?, queueCapacity?})`.
-pub struct JsLocalManager {
-    manager: LocalManager,
+use super::args;
+use super::data_path;
+use super::error::{entry, Failure, Outcome};
+use super::shapes::{LocalTrackInfo, LocalTrackStats, PushCounts, TransmitBatch};
+use crate::local::{self, LocalTrackState};
+
+#[napi(string_enum = "lowercase", js_name = "LocalTrackState")]
+pub enum JsLocalTrackState {
+    Pending,
+    Published,
+    Republishing,
+    Unpublished,
+}
+
+impl From<LocalTrackState> for JsLocalTrackState {
+    fn from(s: LocalTrackState) -> Self {
+        match s {
+            LocalTrackState::Pending => JsLocalTrackState::Pending,
+            LocalTrackState::Published => JsLocalTrackState::Published,
+            LocalTrackState::Republishing => JsLocalTrackState::Republishing,
+            LocalTrackState::Unpublished => JsLocalTrackState::Unpublished,
+        }
+    }
+}
+
+struct State {
+    manager: local::LocalManager,
     /// Reused per batch for the packet end offsets.
     ends: Vec<u32>,
 }
 
-impl JsClass for JsLocalManager {
-    const NAME: &'static CStr = c"LocalManager";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_6c6f_6361, upper: 0x0003 };
+/// Publisher-side state of every local data track of one room connection.
+#[napi]
+pub struct LocalManager {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    state: RefCell<State>,
+}
 
-    fn construct(env: Env, args: &CallArgs) -> JsResult<Self> {
-        let mut options = LocalManagerOptions::default();
-        if !args.is_nullish(0)? {
-            let o = args.get(0);
-            let mtu = env.get(o, c"mtu", "options")?;
-            if !env.is_nullish(mtu)? {
-                options.mtu = env.to_usize(mtu, "options.mtu")?;
+fn handle_arg(v: &Unknown) -> Outcome<u16> {
+    args::u16_in(v, "handle", 1)
+}
+
+fn count(n: u64) -> f64 {
+    n as f64
+}
+
+impl LocalManager {
+    fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
+        entry(env, || {
+            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("LocalManager"))?;
+            body(&mut state)
+        })
+    }
+}
+
+#[napi]
+impl LocalManager {
+    /// mtu 41..65535 (default 16000), queueCapacity >= 1 (default 16).
+    #[napi(catch_unwind, constructor, ts_args_type = "options?: LocalManagerOptions | null")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, options: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<LocalManager>(env, &this, "LocalManager")?;
+            let mut parsed = local::LocalManagerOptions::default();
+            if !args::is_nullish(&options)? {
+                let o = args::object(&options, "options")?;
+                let mtu = args::property(&o, "mtu")?;
+                if !args::is_nullish(&mtu)? {
+                    parsed.mtu = args::size(&mtu, "options.mtu")?;
+                }
+                let capacity = args::property(&o, "queueCapacity")?;
+                if !args::is_nullish(&capacity)? {
+                    parsed.queue_capacity = args::integer_in(&capacity, "options.queueCapacity", 1, 1 << 20)? as usize;
+                }
             }
-            let cap = env.get(o, c"queueCapacity", "options")?;
-            if !env.is_nullish(cap)? {
-                options.queue_capacity = env.to_u32_in(cap, "options.queueCapacity", 1, 1 << 20)? as usize;
-            }
-        }
-        Ok(JsLocalManager { manager: LocalManager::new(options).map_err(error::local)?, ends: Vec::new() })
+            let manager = local::LocalManager::new(parsed)?;
+            Ok(LocalManager { state: RefCell::new(State { manager, ends: Vec::new() }) })
+        })
     }
 
-    fn methods() -> &'static [(&'static CStr, MethodImpl<Self>)] {
-        &[
-            (c"allocateHandle", Self::allocate_handle),
-            (c"beginPublish", Self::begin_publish),
-            (c"publishSucceeded", Self::publish_succeeded),
-            (c"publishFailed", Self::publish_failed),
-            (c"beginRepublish", Self::begin_republish),
-            (c"unpublish", Self::unpublish),
-            (c"state", Self::state),
-            (c"tracks", Self::tracks),
-            (c"pushFrame", Self::push_frame),
-            (c"pollTransmit", Self::poll_transmit),
-            (c"queuedFrames", Self::queued_frames),
-            (c"stats", Self::stats),
-        ]
-    }
-}
-
-pub(super) fn handle_arg(env: Env, args: &CallArgs, i: usize) -> JsResult<u16> {
-    env.to_u16_in(args.get(i), "handle", 1, u16::MAX)
-}
-
-fn stats_value(env: Env, s: &LocalTrackStats) -> JsResult<Value> {
-    let o = env.object()?;
-    env.set(o, c"framesSent", env.count(s.frames_sent)?)?;
-    env.set(o, c"bytesSent", env.count(s.bytes_sent)?)?;
-    env.set(o, c"packetsSent", env.count(s.packets_sent)?)?;
-    env.set(o, c"framesDroppedQueueFull", env.count(s.frames_dropped_queue_full)?)?;
-    env.set(o, c"framesDroppedNotPublished", env.count(s.frames_dropped_not_published)?)?;
-    env.set(o, c"queuedFrames", env.count(s.queued_frames as u64)?)?;
-    Ok(o)
-}
-
-impl JsLocalManager {
-    fn allocate_handle(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let handle = self.manager.allocate_handle().map_err(error::local)?;
-        env.u32(handle.into())
+    /// Next publisher handle: 1, 2, ... 65535, never reused by this manager. Throws LimitReached.
+    #[napi(catch_unwind)]
+    pub fn allocate_handle(&self, env: &Env) -> napi::Result<u32> {
+        self.with(env, |s| Ok(s.manager.allocate_handle()?.into()))
     }
 
-    fn begin_publish(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let name = env.to_string(args.get(1), "name")?;
-        let uses_e2ee = env.to_bool(args.get(2), "usesE2ee")?;
-        self.manager.begin_publish(handle, &name, uses_e2ee).map_err(error::local)?;
-        env.undefined()
+    /// A publish request is on its way: the track exists in state 'pending'. InvalidArgument for a
+    /// handle this manager never allocated; InvalidState if the handle already has a track (or had one).
+    #[napi(catch_unwind, ts_args_type = "handle: number, name: string, usesE2ee: boolean")]
+    pub fn begin_publish<'e>(&self, env: &'e Env, handle: Unknown<'e>, name: Unknown<'e>, uses_e2ee: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let name = args::string(&name, "name")?;
+            let uses_e2ee = args::boolean(&uses_e2ee, "usesE2ee")?;
+            Ok(s.manager.begin_publish(handle, &name, uses_e2ee)?)
+        })
     }
 
-    fn publish_succeeded(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let sid = env.to_string(args.get(1), "sid")?;
-        self.manager.publish_succeeded(handle, &sid, Instant::now()).map_err(error::local)?;
-        env.undefined()
+    /// The SFU accepted: 'published' with this SID (also ends 'republishing', keeping counters; on a
+    /// published track it only updates the SID). UnknownTrack for a handle without a track.
+    #[napi(catch_unwind, ts_args_type = "handle: number, sid: string")]
+    pub fn publish_succeeded<'e>(&self, env: &'e Env, handle: Unknown<'e>, sid: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let sid = args::string(&sid, "sid")?;
+            Ok(s.manager.publish_succeeded(handle, &sid, Instant::now())?)
+        })
     }
 
-    fn publish_failed(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        self.manager.publish_failed(handle);
-        env.undefined()
+    /// The SFU refused or the request was abandoned: the track is forgotten (its handle stays used,
+    /// state() returns null). No-op for an unknown handle.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn publish_failed<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.manager.publish_failed(handle_arg(&handle)?);
+            Ok(())
+        })
     }
 
-    fn begin_republish(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let handles = self.manager.begin_republish();
-        env.array_from(handles.iter().map(|&h| env.u32(h.into())))
+    /// Full reconnect: every published track becomes 'republishing'; returns their handles. Their
+    /// queued frames are dropped (counted in framesDroppedNotPublished).
+    #[napi(catch_unwind)]
+    pub fn begin_republish(&self, env: &Env) -> napi::Result<Vec<u32>> {
+        self.with(env, |s| Ok(s.manager.begin_republish().into_iter().map(u32::from).collect()))
     }
 
-    fn unpublish(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        self.manager.unpublish(handle);
-        env.undefined()
+    /// 'unpublished': the queue is dropped and the track is forgotten (state() keeps answering
+    /// 'unpublished'; stats() returns null; pushFrame throws UnknownTrack). No-op for an unknown handle.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn unpublish<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.manager.unpublish(handle_arg(&handle)?);
+            Ok(())
+        })
     }
 
-    fn state(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        match self.manager.state(handle) {
-            Some(state) => env.string(state.as_str()),
-            None => env.null(),
-        }
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn state<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<JsLocalTrackState>> {
+        self.with(env, |s| Ok(s.manager.state(handle_arg(&handle)?).map(JsLocalTrackState::from)))
     }
 
-    fn tracks(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let tracks = self.manager.tracks();
-        env.array_from(tracks.iter().map(|t| {
-            let o = env.object()?;
-            env.set(o, c"handle", env.u32(t.handle.into())?)?;
-            env.set(o, c"sid", env.string(&t.sid)?)?;
-            env.set(o, c"name", env.string(&t.name)?)?;
-            env.set(o, c"usesE2ee", env.boolean(t.uses_e2ee)?)?;
-            Ok(o)
-        }))
+    /// Published (and republishing) tracks, for SyncState and republish requests.
+    #[napi(catch_unwind)]
+    pub fn tracks(&self, env: &Env) -> napi::Result<Vec<LocalTrackInfo>> {
+        self.with(env, |s| {
+            Ok(s.manager
+                .tracks()
+                .into_iter()
+                .map(|t| LocalTrackInfo { handle: t.handle.into(), sid: t.sid, name: t.name, uses_e2ee: t.uses_e2ee })
+                .collect())
+        })
     }
 
-    fn push_frame(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::push_frame(env, args, &mut self.manager)
+    /// Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
+    /// evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
+    /// it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `tail`,
+    /// the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
+    /// apart rather than concatenating them first).
+    #[napi(
+        catch_unwind,
+        ts_args_type = "handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_frame<'e>(
+        &self,
+        env: &'e Env,
+        handle: Unknown<'e>,
+        payload: Unknown<'e>,
+        user_timestamp: Unknown<'e>,
+        e2ee: Unknown<'e>,
+        drop_oldest: Unknown<'e>,
+        tail: Unknown<'e>,
+    ) -> napi::Result<u32> {
+        self.with(env, |s| data_path::push_frame(&mut s.manager, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
     }
 
-    fn poll_transmit(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::poll_transmit(env, args, &mut self.manager, &mut self.ends)
+    /// pushFrame for many frames of one track in one call: frame i is
+    /// data.subarray(ends[i-1] ?? 0, ends[i]), with userTimestamps[i] if given (no E2EE: each
+    /// encrypted frame has its own IV, so those go through pushFrame). Same queue semantics, in
+    /// order; without dropOldest, every frame after the first refused one is refused too.
+    /// InvalidArgument, queueing nothing, for ends out of order or past data.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, dropOldest: boolean"
+    )]
+    pub fn push_frames<'e>(
+        &self,
+        env: &'e Env,
+        handle: Unknown<'e>,
+        data: Unknown<'e>,
+        ends: Unknown<'e>,
+        user_timestamps: Unknown<'e>,
+        drop_oldest: Unknown<'e>,
+    ) -> napi::Result<PushCounts> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let drop_oldest = !args::is_nullish(&drop_oldest)? && args::boolean(&drop_oldest, "dropOldest")?;
+            let data = args::bytes(&data, "data")?;
+            let ends = args::uint32_array(&ends, "ends")?;
+            let timestamps = if args::is_nullish(&user_timestamps)? {
+                None
+            } else {
+                Some(args::biguint64_array(&user_timestamps, "userTimestamps")?)
+            };
+            let counts = s.manager.push_frames(handle, &data, &ends, timestamps.as_deref(), drop_oldest)?;
+            let n = |c: usize| c as u32;
+            Ok(PushCounts {
+                queued: n(counts.queued),
+                queued_dropped_oldest: n(counts.queued_dropped_oldest),
+                full: n(counts.full),
+                not_published: n(counts.not_published),
+            })
+        })
     }
 
-    fn queued_frames(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        env.count(self.manager.queued_frames() as u64)
+    /// Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
+    /// packets are out (always at least one frame if any is queued). null when nothing is queued.
+    /// Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer: `scratch`'s, if
+    /// it is given, can hold the batch and sits 4-byte aligned (the batch then lives only until
+    /// the caller reuses `scratch`: a sender that copies each packet into the transport passes
+    /// the same scratch every time and allocates nothing per batch), otherwise a fresh one.
+    #[napi(catch_unwind, ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
+    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>, scratch: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
+        self.with(env, |s| {
+            let State { manager, ends } = s;
+            data_path::poll_transmit(env, manager, ends, &max_bytes, &scratch)
+        })
     }
 
-    fn stats(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        match self.manager.stats(handle) {
-            Some(s) => stats_value(env, &s),
-            None => env.null(),
-        }
+    /// Frames waiting in all queues.
+    #[napi(catch_unwind)]
+    pub fn queued_frames(&self, env: &Env) -> napi::Result<u32> {
+        self.with(env, |s| Ok(s.manager.queued_frames() as u32))
+    }
+
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn stats<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<LocalTrackStats>> {
+        self.with(env, |s| {
+            Ok(s.manager.stats(handle_arg(&handle)?).map(|t: local::LocalTrackStats| LocalTrackStats {
+                frames_sent: count(t.frames_sent),
+                bytes_sent: count(t.bytes_sent),
+                packets_sent: count(t.packets_sent),
+                frames_dropped_queue_full: count(t.frames_dropped_queue_full),
+                frames_dropped_not_published: count(t.frames_dropped_not_published),
+                queued_frames: t.queued_frames as f64,
+            }))
+        })
     }
 }

@@ -1,55 +1,65 @@
+use std::cell::RefCell;
 use std::time::Instant;
 
-use super::convert::read_extensions;
-use super::error;
-use super::shapes::Shapes;
-use crate::local::{Packetizer, DEFAULT_MTU};
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
 
-/// `new Packetizer(handle, mtu = 16000)`.
-pub struct JsPacketizer(Packetizer);
+use super::args;
+use super::error::{entry, Failure};
+use super::out;
+use crate::local::{self, DEFAULT_MTU};
 
-impl JsClass for JsPacketizer {
-    const NAME: &'static std::ffi::CStr = c"Packetizer";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_7061_636b, upper: 0x0001 };
-
-    fn construct(env: Env, args: &CallArgs) -> JsResult<Self> {
-        let handle = env.to_u16_in(args.get(0), "handle", 1, u16::MAX)?;
-        let mtu = if args.is_nullish(1)? { DEFAULT_MTU } else { env.to_usize(args.get(1), "mtu")? };
-        Ok(JsPacketizer(Packetizer::new(handle, mtu, Instant::now())))
-    }
-
-    fn methods() -> &'static [(&'static std::ffi::CStr, MethodImpl<Self>)] {
-        &[(c"packetize", Self::packetize)]
-    }
+/// The packets of single frames, for tests and tools (the SDK uses LocalManager).
+#[napi]
+pub struct Packetizer {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    inner: RefCell<local::Packetizer>,
 }
 
-impl JsPacketizer {
-    /// `packetize(payload, userTimestamp, e2ee): Buffer[]`
-    fn packetize(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let ext = read_extensions(env, args.get(1), args.get(2))?;
-        let shapes = Shapes::get(env)?;
-        // SAFETY: extension getters ran above; only allocation happens while the slice is alive.
-        let payload = unsafe { args.bytes(0, "payload")? };
-        let plan = self.0.plan(payload.len(), &ext, Instant::now()).map_err(error::packetize)?;
-        let count = plan.packet_count();
-        if count == 0 {
-            return env.array(0);
-        }
-        // All packets back to back in one ArrayBuffer; every packet but the last has the same size.
-        let mut out = shapes.out.alloc(env, plan.total_len())?;
-        if plan.write_all(payload, out.bytes_mut(), |_| {}) != plan.total_len() {
-            return Err(crate::napi::JsError::new("InvalidState", "packetization size mismatch"));
-        }
-        let [ab, off, _] = Shapes::parts(env, &out)?;
-        let args = [
-            ab,
-            off,
-            env.count(count as u64)?,
-            env.count(plan.packet_len(0) as u64)?,
-            env.count(plan.packet_len(count - 1) as u64)?,
-        ];
-        env.call(shapes.packets, &args)
+#[napi]
+impl Packetizer {
+    /// handle 1..65535; mtu defaults to 16000.
+    #[napi(catch_unwind, constructor, ts_args_type = "handle: number, mtu?: number | null")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, handle: Unknown<'e>, mtu: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<Packetizer>(env, &this, "Packetizer")?;
+            let handle = args::u16_in(&handle, "handle", 1)?;
+            let mtu = if args::is_nullish(&mtu)? { DEFAULT_MTU } else { args::size(&mtu, "mtu")? };
+            Ok(Packetizer { inner: RefCell::new(local::Packetizer::new(handle, mtu, Instant::now())) })
+        })
+    }
+
+    /// Packets of one frame, in send order. An empty payload consumes a frame number and returns [].
+    /// Throws MtuTooShort (without consuming a frame number) when the header does not fit the MTU.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null",
+        ts_return_type = "Buffer[]"
+    )]
+    pub fn packetize<'e>(
+        &self,
+        env: &'e Env,
+        payload: Unknown<'e>,
+        user_timestamp: Unknown<'e>,
+        e2ee: Unknown<'e>,
+    ) -> napi::Result<Vec<Unknown<'e>>> {
+        entry(env, || {
+            let mut packetizer = self.inner.try_borrow_mut().map_err(|_| Failure::reentrant("Packetizer"))?;
+            let ext = args::extensions(&user_timestamp, &e2ee)?;
+            let payload = args::bytes(&payload, "payload")?;
+            let plan = packetizer.plan(payload.len(), &ext, Instant::now())?;
+            // Each packet is written straight into its own Buffer.
+            let mut packets = Vec::with_capacity(plan.packet_count());
+            for i in 0..plan.packet_count() {
+                let len = plan.packet_len(i);
+                let mut written = 0;
+                packets.push(out::buffer(env, len, |out| written = plan.write_packet(i, &payload, out))?);
+                if written != len {
+                    return Err(Failure::new("InvalidState", "packetization size mismatch"));
+                }
+            }
+            Ok(packets)
+        })
     }
 }

@@ -1,294 +1,443 @@
-use std::ffi::CStr;
+use std::cell::RefCell;
 
-use super::error;
-use super::local::handle_arg;
-use super::machine::{deadline_value, duration_option, event, metadata_value, optional_duration, read_metadata, MsClock};
-use super::paths;
-use crate::local::protocol::{PublishRequest, PublishedTrack, RejectReason};
-use crate::local::{
-    PublishError, PublishOptions, PublishedTrackStats, Publisher, PublisherEvent, PublisherOptions, UnpublishCause,
-};
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
 
-/// `new Publisher({queueCapacity, publishTimeoutMs, unpublishTimeoutMs, mtu?, nowMs})`.
-pub struct JsPublisher {
-    publisher: Publisher,
+use super::args;
+use super::data_path;
+use super::error::{entry, Failure, Outcome};
+use super::machine::{self, count, JsTrackMetadata, MsClock};
+use super::shapes::TransmitBatch;
+use crate::local::protocol::{self, PublishFailure, RejectReason};
+use crate::local::{self, UnpublishCause};
+
+struct State {
+    publisher: local::Publisher,
     clock: MsClock,
     /// Reused per batch for the packet end offsets.
     ends: Vec<u32>,
 }
 
-impl JsClass for JsPublisher {
-    const NAME: &'static CStr = c"Publisher";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_7075_626c, upper: 0x0005 };
+/// The publishing side of one room connection: owns its tracks' state, requests, deadlines and
+/// counters. Feed it user calls, signal answers, connection facts and the time; drain
+/// `pollEvents()`, and call `handleTimeout(now)` at `pollTimeout()`. Times are the caller's
+/// milliseconds (performance.now()).
+#[napi]
+pub struct Publisher {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    state: RefCell<State>,
+}
 
-    fn construct(env: Env, args: &CallArgs) -> JsResult<Self> {
-        let o = args.get(0);
-        let mut options = PublisherOptions::default();
-        let mtu = env.get(o, c"mtu", "options")?;
-        if !env.is_nullish(mtu)? {
-            options.mtu = env.to_usize(mtu, "options.mtu")?;
-        }
-        options.queue_capacity = env.to_u32_in(env.get(o, c"queueCapacity", "options")?, "options.queueCapacity", 1, 1 << 20)? as usize;
-        options.publish_timeout = duration_option(env, o, c"publishTimeoutMs", "options.publishTimeoutMs")?;
-        options.unpublish_timeout = duration_option(env, o, c"unpublishTimeoutMs", "options.unpublishTimeoutMs")?;
-        let clock = MsClock::new(env.to_number(env.get(o, c"nowMs", "options")?, "options.nowMs")?);
-        Ok(JsPublisher { publisher: Publisher::new(options).map_err(error::local)?, clock, ends: Vec::new() })
+/// Only read (by `new Publisher`), declared for its TypeScript type.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct PublisherOptions {
+    /// The caller's clock now: maps its milliseconds onto the addon's monotonic clock.
+    pub now_ms: f64,
+    /// 41..65535, default 16000.
+    pub mtu: Option<u32>,
+    /// Frames queued per track at most (a publish may ask for fewer).
+    pub queue_capacity: u32,
+    pub publish_timeout_ms: f64,
+    /// How long an unpublish waits for the SFU's answer before it counts as done.
+    pub unpublish_timeout_ms: f64,
+}
+
+/// Only read (by `publish`), declared for its TypeScript type.
+#[allow(dead_code)]
+#[napi(object, use_nullable = true)]
+pub struct PublishOptions {
+    pub name: String,
+    #[napi(js_name = "usesE2ee")]
+    pub uses_e2ee: bool,
+    pub metadata: JsTrackMetadata,
+    /// Clamped to 1..=the publisher's queueCapacity; null takes that.
+    pub queue_capacity: Option<f64>,
+    /// null takes the publisher's publishTimeoutMs.
+    pub timeout_ms: Option<f64>,
+}
+
+/// PublishDataTrackRequest.
+#[napi(object)]
+pub struct PublishRequest {
+    pub handle: u32,
+    pub name: String,
+    #[napi(js_name = "usesE2ee")]
+    pub uses_e2ee: bool,
+    pub metadata: JsTrackMetadata,
+}
+
+/// PublishDataTrackResponse.info, and one entry of SyncState.publish_data_tracks.
+#[napi(object)]
+pub struct PublishedTrack {
+    pub handle: u32,
+    pub sid: String,
+    pub name: String,
+    #[napi(js_name = "usesE2ee")]
+    pub uses_e2ee: bool,
+    pub metadata: JsTrackMetadata,
+}
+
+/// The public DataTrackPublishError reasons.
+#[napi(string_enum = "camelCase", js_name = "PublishFailure")]
+pub enum JsPublishFailure {
+    NotAllowed,
+    DuplicateName,
+    InvalidName,
+    InvalidSchema,
+    Timeout,
+    LimitReached,
+    Disconnected,
+    Cancelled,
+    Internal,
+}
+
+#[napi(object, use_nullable = true)]
+pub struct PublishError {
+    pub reason: JsPublishFailure,
+    pub message: String,
+    /// What the SFU said, verbatim, when the error came from it.
+    pub raw_message: Option<String>,
+}
+
+/// A publish started, or why not.
+#[napi(object, use_nullable = true)]
+pub struct PublishStart {
+    /// 0 when it did not start.
+    pub handle: u32,
+    pub error: Option<PublishError>,
+}
+
+#[napi(string_enum = "camelCase", js_name = "UnpublishCause")]
+pub enum JsUnpublishCause {
+    /// `unpublish()` was called.
+    Requested,
+    /// The SFU sent an unpublish answer nobody asked for: it took the track away.
+    BySfu,
+    /// The SFU refused to publish it again after a full reconnect.
+    RepublishRefused,
+    Disconnected,
+}
+
+#[napi(discriminant = "kind", discriminant_case = "camelCase")]
+pub enum PublisherEvent {
+    /// Send a PublishDataTrackRequest (a first publish, a resend, or a republish).
+    SendPublishRequest { request: PublishRequest },
+    SendUnpublishRequest { handle: u32 },
+    /// A publish succeeded: the track exists for the user from now on.
+    Published { track: PublishedTrack },
+    PublishFailed { handle: u32, error: PublishError },
+    /// Published again after a full reconnect, under a new SID.
+    Republished { handle: u32, sid: String },
+    Unpublished { handle: u32, cause: JsUnpublishCause },
+    /// An `unpublish()` is over: answered, refused, timed out, or moot after a reconnect.
+    UnpublishDone { handle: u32 },
+}
+
+#[napi(object)]
+pub struct PublishedTrackStats {
+    pub frames_sent: f64,
+    /// Wire bytes of the packets produced (headers included), as the data channel sees them.
+    pub bytes_sent: f64,
+    pub packets_sent: f64,
+    /// Refused (queue full) or evicted (drop oldest).
+    pub frames_dropped_queue_full: f64,
+    /// Pushed while republishing, or queued when a full reconnect began.
+    pub frames_dropped_not_published: f64,
+    pub frames_dropped_encryption_failed: f64,
+    pub queued_frames: f64,
+}
+
+fn failure(f: PublishFailure) -> JsPublishFailure {
+    match f {
+        PublishFailure::NotAllowed => JsPublishFailure::NotAllowed,
+        PublishFailure::DuplicateName => JsPublishFailure::DuplicateName,
+        PublishFailure::InvalidName => JsPublishFailure::InvalidName,
+        PublishFailure::InvalidSchema => JsPublishFailure::InvalidSchema,
+        PublishFailure::Timeout => JsPublishFailure::Timeout,
+        PublishFailure::LimitReached => JsPublishFailure::LimitReached,
+        PublishFailure::Disconnected => JsPublishFailure::Disconnected,
+        PublishFailure::Cancelled => JsPublishFailure::Cancelled,
+        PublishFailure::Internal => JsPublishFailure::Internal,
     }
-
-    fn methods() -> &'static [(&'static CStr, MethodImpl<Self>)] {
-        &[
-            (c"publish", Self::publish),
-            (c"cancelPublish", Self::cancel_publish),
-            (c"unpublish", Self::unpublish),
-            (c"pushFrame", Self::push_frame),
-            (c"countEncryptionFailure", Self::count_encryption_failure),
-            (c"handlePublishResponse", Self::handle_publish_response),
-            (c"handlePublishRejected", Self::handle_publish_rejected),
-            (c"handleUnpublishResponse", Self::handle_unpublish_response),
-            (c"handleUnpublishRejected", Self::handle_unpublish_rejected),
-            (c"restarting", Self::restarting),
-            (c"joined", Self::joined),
-            (c"disconnected", Self::disconnected),
-            (c"pollTimeout", Self::poll_timeout),
-            (c"handleTimeout", Self::handle_timeout),
-            (c"pollEvents", Self::poll_events),
-            (c"syncStateTracks", Self::sync_state_tracks),
-            (c"stats", Self::stats),
-            (c"pollTransmit", Self::poll_transmit),
-            (c"queuedFrames", Self::queued_frames),
-        ]
-    }
 }
 
-fn error_value(env: Env, e: &PublishError) -> JsResult<Value> {
-    let o = env.object()?;
-    env.set(o, c"reason", env.string(e.failure().as_str())?)?;
-    env.set(o, c"message", env.string(&e.to_string())?)?;
-    let raw = match e.raw_message() {
-        Some(m) => env.string(m)?,
-        None => env.null()?,
-    };
-    env.set(o, c"rawMessage", raw)?;
-    Ok(o)
+fn error(e: &local::PublishError) -> PublishError {
+    PublishError { reason: failure(e.failure()), message: e.to_string(), raw_message: e.raw_message().map(str::to_owned) }
 }
 
-fn set_request(env: Env, o: Value, r: &PublishRequest) -> JsResult<()> {
-    env.set(o, c"handle", env.u32(r.handle.into())?)?;
-    env.set(o, c"name", env.string(&r.name)?)?;
-    env.set(o, c"usesE2ee", env.boolean(r.uses_e2ee)?)?;
-    env.set(o, c"metadata", metadata_value(env, &r.metadata)?)
+fn published_track(t: protocol::PublishedTrack) -> PublishedTrack {
+    PublishedTrack { handle: t.handle.into(), sid: t.sid, name: t.name, uses_e2ee: t.uses_e2ee, metadata: machine::metadata(&t.metadata) }
 }
 
-fn track_value(env: Env, t: &PublishedTrack) -> JsResult<Value> {
-    let o = env.object()?;
-    env.set(o, c"handle", env.u32(t.handle.into())?)?;
-    env.set(o, c"sid", env.string(&t.sid)?)?;
-    env.set(o, c"name", env.string(&t.name)?)?;
-    env.set(o, c"usesE2ee", env.boolean(t.uses_e2ee)?)?;
-    env.set(o, c"metadata", metadata_value(env, &t.metadata)?)?;
-    Ok(o)
-}
-
-fn cause_str(c: UnpublishCause) -> &'static str {
-    match c {
-        UnpublishCause::Requested => "requested",
-        UnpublishCause::BySfu => "bySfu",
-        UnpublishCause::RepublishRefused => "republishRefused",
-        UnpublishCause::Disconnected => "disconnected",
-    }
-}
-
-fn event_value(env: Env, e: &PublisherEvent) -> JsResult<Value> {
-    let handle = |o: Value, h: u16| env.set(o, c"handle", env.u32(h.into())?);
+fn event(e: local::PublisherEvent) -> PublisherEvent {
+    use local::PublisherEvent as E;
     match e {
-        PublisherEvent::SendPublishRequest(r) => {
-            let o = event(env, "sendPublishRequest")?;
-            let request = env.object()?;
-            set_request(env, request, r)?;
-            env.set(o, c"request", request)?;
-            Ok(o)
-        }
-        PublisherEvent::SendUnpublishRequest { handle: h } => {
-            let o = event(env, "sendUnpublishRequest")?;
-            handle(o, *h)?;
-            Ok(o)
-        }
-        PublisherEvent::Published(t) => {
-            let o = event(env, "published")?;
-            env.set(o, c"track", track_value(env, t)?)?;
-            Ok(o)
-        }
-        PublisherEvent::PublishFailed { handle: h, error } => {
-            let o = event(env, "publishFailed")?;
-            handle(o, *h)?;
-            env.set(o, c"error", error_value(env, error)?)?;
-            Ok(o)
-        }
-        PublisherEvent::Republished { handle: h, sid } => {
-            let o = event(env, "republished")?;
-            handle(o, *h)?;
-            env.set(o, c"sid", env.string(sid)?)?;
-            Ok(o)
-        }
-        PublisherEvent::Unpublished { handle: h, cause } => {
-            let o = event(env, "unpublished")?;
-            handle(o, *h)?;
-            env.set(o, c"cause", env.string(cause_str(*cause))?)?;
-            Ok(o)
-        }
-        PublisherEvent::UnpublishDone { handle: h } => {
-            let o = event(env, "unpublishDone")?;
-            handle(o, *h)?;
-            Ok(o)
-        }
+        E::SendPublishRequest(r) => PublisherEvent::SendPublishRequest {
+            request: PublishRequest { handle: r.handle.into(), name: r.name, uses_e2ee: r.uses_e2ee, metadata: machine::metadata(&r.metadata) },
+        },
+        E::SendUnpublishRequest { handle } => PublisherEvent::SendUnpublishRequest { handle: handle.into() },
+        E::Published(t) => PublisherEvent::Published { track: published_track(t) },
+        E::PublishFailed { handle, error: e } => PublisherEvent::PublishFailed { handle: handle.into(), error: error(&e) },
+        E::Republished { handle, sid } => PublisherEvent::Republished { handle: handle.into(), sid },
+        E::Unpublished { handle, cause } => PublisherEvent::Unpublished {
+            handle: handle.into(),
+            cause: match cause {
+                UnpublishCause::Requested => JsUnpublishCause::Requested,
+                UnpublishCause::BySfu => JsUnpublishCause::BySfu,
+                UnpublishCause::RepublishRefused => JsUnpublishCause::RepublishRefused,
+                UnpublishCause::Disconnected => JsUnpublishCause::Disconnected,
+            },
+        },
+        E::UnpublishDone { handle } => PublisherEvent::UnpublishDone { handle: handle.into() },
     }
 }
 
-fn stats_value(env: Env, s: &PublishedTrackStats) -> JsResult<Value> {
-    let o = env.object()?;
-    env.set(o, c"framesSent", env.count(s.frames_sent)?)?;
-    env.set(o, c"bytesSent", env.count(s.bytes_sent)?)?;
-    env.set(o, c"packetsSent", env.count(s.packets_sent)?)?;
-    env.set(o, c"framesDroppedQueueFull", env.count(s.frames_dropped_queue_full)?)?;
-    env.set(o, c"framesDroppedNotPublished", env.count(s.frames_dropped_not_published)?)?;
-    env.set(o, c"framesDroppedEncryptionFailed", env.count(s.frames_dropped_encryption_failed)?)?;
-    env.set(o, c"queuedFrames", env.count(s.queued_frames as u64)?)?;
-    Ok(o)
+fn handle_arg(v: &Unknown) -> Outcome<u16> {
+    args::u16_in(v, "handle", 1)
 }
 
-impl JsPublisher {
-    /// `publish({name, usesE2ee, metadata, queueCapacity, timeoutMs}, nowMs): {handle, error}`.
-    fn publish(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let o = args.get(0);
-        let name = env.to_string(env.get(o, c"name", "options")?, "options.name")?;
-        let uses_e2ee = env.to_bool(env.get(o, c"usesE2ee", "options")?, "options.usesE2ee")?;
-        let metadata = read_metadata(env, env.get(o, c"metadata", "options")?)?;
-        let cap = env.get(o, c"queueCapacity", "options")?;
-        let queue_capacity = if env.is_nullish(cap)? {
-            None
-        } else {
-            // Any number: the publisher clamps it to its own range.
-            let n = env.to_number(cap, "options.queueCapacity")?;
-            Some(if n >= 1.0 { n.min(usize::MAX as f64) as usize } else { 1 })
-        };
-        let timeout = optional_duration(env, env.get(o, c"timeoutMs", "options")?, "options.timeoutMs")?;
-        let now = self.clock.arg(env, args, 1)?;
-        let options = PublishOptions { name, uses_e2ee, metadata, queue_capacity, timeout };
-        let out = env.object()?;
-        match self.publisher.publish(options, now) {
-            Ok(handle) => {
-                env.set(out, c"handle", env.u32(handle.into())?)?;
-                env.set(out, c"error", env.null()?)?;
+impl Publisher {
+    fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
+        entry(env, || {
+            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("Publisher"))?;
+            body(&mut state)
+        })
+    }
+}
+
+#[napi]
+impl Publisher {
+    #[napi(catch_unwind, constructor, ts_args_type = "options: PublisherOptions")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, options: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<Publisher>(env, &this, "Publisher")?;
+            let o = args::object(&options, "options")?;
+            let mut parsed = local::PublisherOptions::default();
+            let mtu = args::property(&o, "mtu")?;
+            if !args::is_nullish(&mtu)? {
+                parsed.mtu = args::integer_in(&mtu, "options.mtu", 0, u32::MAX)? as usize;
             }
-            Err(e) => {
-                env.set(out, c"handle", env.u32(0)?)?;
-                env.set(out, c"error", error_value(env, &e)?)?;
-            }
-        }
-        Ok(out)
+            parsed.queue_capacity = args::integer_in(&args::property(&o, "queueCapacity")?, "options.queueCapacity", 1, 1 << 20)? as usize;
+            parsed.publish_timeout = machine::duration(&args::property(&o, "publishTimeoutMs")?, "options.publishTimeoutMs")?;
+            parsed.unpublish_timeout = machine::duration(&args::property(&o, "unpublishTimeoutMs")?, "options.unpublishTimeoutMs")?;
+            let clock = MsClock::new(&args::property(&o, "nowMs")?)?;
+            let publisher = local::Publisher::new(parsed)?;
+            Ok(Publisher { state: RefCell::new(State { publisher, clock, ends: Vec::new() }) })
+        })
     }
 
-    fn cancel_publish(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        self.publisher.cancel_publish(handle_arg(env, args, 0)?);
-        env.undefined()
+    /// Starts a publish (its outcome is a later 'published' or 'publishFailed' event for the
+    /// handle), or fails at once: a bad or duplicate name, no handles left, disconnected.
+    #[napi(catch_unwind, ts_args_type = "options: PublishOptions, nowMs: number")]
+    pub fn publish<'e>(&self, env: &'e Env, options: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<PublishStart> {
+        self.with(env, |s| {
+            let o = args::object(&options, "options")?;
+            let name = args::string(&args::property(&o, "name")?, "options.name")?;
+            let uses_e2ee = args::boolean(&args::property(&o, "usesE2ee")?, "options.usesE2ee")?;
+            let metadata = machine::read_metadata(&args::property(&o, "metadata")?)?;
+            let capacity = args::property(&o, "queueCapacity")?;
+            let queue_capacity = if args::is_nullish(&capacity)? {
+                None
+            } else {
+                // Any number: the publisher clamps it to its range.
+                let n = args::number(&capacity, "options.queueCapacity")?;
+                Some(if n >= 1.0 { n.min(u32::MAX as f64) as usize } else { 1 })
+            };
+            let timeout = machine::optional_duration(&args::property(&o, "timeoutMs")?, "options.timeoutMs")?;
+            let now = s.clock.at(&now_ms)?;
+            let options = local::PublishOptions { name, uses_e2ee, metadata, queue_capacity, timeout };
+            Ok(match s.publisher.publish(options, now) {
+                Ok(handle) => PublishStart { handle: handle.into(), error: None },
+                Err(e) => PublishStart { handle: 0, error: Some(error(&e)) },
+            })
+        })
     }
 
-    fn unpublish(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let now = self.clock.arg(env, args, 1)?;
-        self.publisher.unpublish(handle, now);
-        env.undefined()
+    /// Gives up a pending publish ('publishFailed' with 'cancelled'); a late acceptance is undone.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn cancel_publish<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.cancel_publish(handle_arg(&handle)?);
+            Ok(())
+        })
     }
 
-    fn push_frame(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::push_frame(env, args, &mut self.publisher)
+    /// 'unpublished', then 'unpublishDone' once the SFU answers or the wait times out ('unpublishDone'
+    /// at once for a track that is not published).
+    #[napi(catch_unwind, ts_args_type = "handle: number, nowMs: number")]
+    pub fn unpublish<'e>(&self, env: &'e Env, handle: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let now = s.clock.at(&now_ms)?;
+            s.publisher.unpublish(handle, now);
+            Ok(())
+        })
     }
 
-    fn count_encryption_failure(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        self.publisher.count_encryption_failure(handle_arg(env, args, 0)?);
-        env.undefined()
+    /// As LocalManager.pushFrame; a refusal (Full) is counted in stats.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_frame<'e>(
+        &self,
+        env: &'e Env,
+        handle: Unknown<'e>,
+        payload: Unknown<'e>,
+        user_timestamp: Unknown<'e>,
+        e2ee: Unknown<'e>,
+        drop_oldest: Unknown<'e>,
+        tail: Unknown<'e>,
+    ) -> napi::Result<u32> {
+        self.with(env, |s| data_path::push_frame(&mut s.publisher, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
     }
 
-    /// `handlePublishResponse(handle, sid, metadata, nowMs)`.
-    fn handle_publish_response(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let sid = env.to_string(args.get(1), "sid")?;
-        let metadata = read_metadata(env, args.get(2))?;
-        let now = self.clock.arg(env, args, 3)?;
-        self.publisher.handle_publish_response(handle, &sid, &metadata, now);
-        env.undefined()
+    /// The caller could not encrypt a frame for this track.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn count_encryption_failure<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.count_encryption_failure(handle_arg(&handle)?);
+            Ok(())
+        })
     }
 
-    /// `handlePublishRejected(handle, reasonCode, message)`.
-    fn handle_publish_rejected(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let code = env.to_int(args.get(1), "reason", i32::MIN as f64, i32::MAX as f64)? as i32;
-        let message = env.to_string(args.get(2), "message")?;
-        self.publisher.handle_publish_rejected(handle, RejectReason::from_code(code), &message);
-        env.undefined()
+    /// PublishDataTrackResponse: the metadata the SFU states wins over what was asked.
+    #[napi(catch_unwind, ts_args_type = "handle: number, sid: string, metadata: TrackMetadata, nowMs: number")]
+    pub fn handle_publish_response<'e>(
+        &self,
+        env: &'e Env,
+        handle: Unknown<'e>,
+        sid: Unknown<'e>,
+        metadata: Unknown<'e>,
+        now_ms: Unknown<'e>,
+    ) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let sid = args::string(&sid, "sid")?;
+            let metadata = machine::read_metadata(&metadata)?;
+            let now = s.clock.at(&now_ms)?;
+            s.publisher.handle_publish_response(handle, &sid, &metadata, now);
+            Ok(())
+        })
     }
 
-    fn handle_unpublish_response(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let handle = handle_arg(env, args, 0)?;
-        let sid = env.to_string(args.get(1), "sid")?;
-        self.publisher.handle_unpublish_response(handle, &sid);
-        env.undefined()
+    /// A RequestResponse refusing our publish; `reason` is its RequestResponse.Reason code.
+    #[napi(catch_unwind, ts_args_type = "handle: number, reason: number, message: string")]
+    pub fn handle_publish_rejected<'e>(&self, env: &'e Env, handle: Unknown<'e>, reason: Unknown<'e>, message: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let reason = args::integer_in(&reason, "reason", 0, i32::MAX as u32)? as i32;
+            let message = args::string(&message, "message")?;
+            s.publisher.handle_publish_rejected(handle, RejectReason::from_code(reason), &message);
+            Ok(())
+        })
     }
 
-    fn handle_unpublish_rejected(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        self.publisher.handle_unpublish_rejected(handle_arg(env, args, 0)?);
-        env.undefined()
+    /// UnpublishDataTrackResponse: the answer to ours, or the SFU taking a track away.
+    #[napi(catch_unwind, ts_args_type = "handle: number, sid: string")]
+    pub fn handle_unpublish_response<'e>(&self, env: &'e Env, handle: Unknown<'e>, sid: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let handle = handle_arg(&handle)?;
+            let sid = args::string(&sid, "sid")?;
+            s.publisher.handle_unpublish_response(handle, &sid);
+            Ok(())
+        })
     }
 
-    fn restarting(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.publisher.restarting();
-        env.undefined()
+    /// A RequestResponse refusing our unpublish.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn handle_unpublish_rejected<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.handle_unpublish_rejected(handle_arg(&handle)?);
+            Ok(())
+        })
     }
 
-    fn joined(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.publisher.joined();
-        env.undefined()
+    /// A full reconnect began: tracks wait to be republished under the same handles.
+    #[napi(catch_unwind)]
+    pub fn restarting(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.restarting();
+            Ok(())
+        })
     }
 
-    fn disconnected(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.publisher.disconnected();
-        env.undefined()
+    /// Joined (first join or after a full reconnect).
+    #[napi(catch_unwind)]
+    pub fn joined(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.joined();
+            Ok(())
+        })
     }
 
-    fn poll_timeout(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        deadline_value(env, &self.clock, self.publisher.poll_timeout())
+    /// The room is gone for good.
+    #[napi(catch_unwind)]
+    pub fn disconnected(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.publisher.disconnected();
+            Ok(())
+        })
     }
 
-    fn handle_timeout(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let now = self.clock.arg(env, args, 0)?;
-        self.publisher.handle_timeout(now);
-        env.undefined()
+    /// The earliest deadline, in the caller's milliseconds, or null.
+    #[napi(catch_unwind)]
+    pub fn poll_timeout(&self, env: &Env) -> napi::Result<Option<f64>> {
+        self.with(env, |s| Ok(s.publisher.poll_timeout().map(|at| s.clock.ms(at))))
     }
 
-    fn poll_events(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let events: Vec<PublisherEvent> = std::iter::from_fn(|| self.publisher.poll_event()).collect();
-        env.array_from(events.iter().map(|e| event_value(env, e)))
+    #[napi(catch_unwind, ts_args_type = "nowMs: number")]
+    pub fn handle_timeout<'e>(&self, env: &'e Env, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let now = s.clock.at(&now_ms)?;
+            s.publisher.handle_timeout(now);
+            Ok(())
+        })
     }
 
-    fn sync_state_tracks(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let tracks = self.publisher.sync_state_tracks();
-        env.array_from(tracks.iter().map(|t| track_value(env, t)))
+    /// Everything that happened since the last call, in order.
+    #[napi(catch_unwind)]
+    pub fn poll_events(&self, env: &Env) -> napi::Result<Vec<PublisherEvent>> {
+        self.with(env, |s| Ok(std::iter::from_fn(|| s.publisher.poll_event()).map(event).collect()))
     }
 
-    fn stats(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        match self.publisher.stats(handle_arg(env, args, 0)?) {
-            Some(s) => stats_value(env, &s),
-            None => env.null(),
-        }
+    /// SyncState.publish_data_tracks: the tracks published in the current session.
+    #[napi(catch_unwind)]
+    pub fn sync_state_tracks(&self, env: &Env) -> napi::Result<Vec<PublishedTrack>> {
+        self.with(env, |s| Ok(s.publisher.sync_state_tracks().into_iter().map(published_track).collect()))
     }
 
-    fn poll_transmit(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::poll_transmit(env, args, &mut self.publisher, &mut self.ends)
+    /// Live while published, final once unpublished; null for a handle never published.
+    #[napi(catch_unwind, ts_args_type = "handle: number")]
+    pub fn stats<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<PublishedTrackStats>> {
+        self.with(env, |s| {
+            Ok(s.publisher.stats(handle_arg(&handle)?).map(|t| PublishedTrackStats {
+                frames_sent: count(t.frames_sent),
+                bytes_sent: count(t.bytes_sent),
+                packets_sent: count(t.packets_sent),
+                frames_dropped_queue_full: count(t.frames_dropped_queue_full),
+                frames_dropped_not_published: count(t.frames_dropped_not_published),
+                frames_dropped_encryption_failed: count(t.frames_dropped_encryption_failed),
+                queued_frames: t.queued_frames as f64,
+            }))
+        })
     }
 
-    fn queued_frames(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        env.count(self.publisher.queued_frames() as u64)
+    /// As LocalManager.pollTransmit.
+    #[napi(catch_unwind, ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
+    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>, scratch: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
+        self.with(env, |s| {
+            let State { publisher, ends, .. } = s;
+            data_path::poll_transmit(env, publisher, ends, &max_bytes, &scratch)
+        })
+    }
+
+    /// Frames waiting in all queues.
+    #[napi(catch_unwind)]
+    pub fn queued_frames(&self, env: &Env) -> napi::Result<u32> {
+        self.with(env, |s| Ok(s.publisher.queued_frames() as u32))
     }
 }

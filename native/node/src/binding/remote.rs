@@ -1,187 +1,245 @@
-use std::ffi::CStr;
+use std::cell::RefCell;
+use std::collections::HashMap;
 
-use super::error;
-use super::paths;
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use napi::bindgen_prelude::{Uint32ArraySlice, This};
+use napi::{Env, Unknown};
+use napi_derive::napi;
+
+use super::args;
+use super::data_path;
+use super::error::{entry, Failure, Outcome};
+use super::out;
+use super::shapes::{
+    self, FrameExtensions, ReceivedFrames, RemoteFrame, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
+    TrackReassignment, TrackSid,
+};
 use crate::packet::DeserializeError;
-use crate::remote::{PublicationChanges, RemoteManager, RemoteManagerStats, RemoteTrackDescriptor, RemoteTrackStats};
+use crate::remote::{self, PublicationChanges, RemoteTrackDescriptor};
 
-/// `new RemoteManager()`.
-pub struct JsRemoteManager(RemoteManager);
-
-impl JsClass for JsRemoteManager {
-    const NAME: &'static CStr = c"RemoteManager";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_7265_6d6f, upper: 0x0004 };
-
-    fn construct(_env: Env, _args: &CallArgs) -> JsResult<Self> {
-        Ok(JsRemoteManager(RemoteManager::new()))
-    }
-
-    fn methods() -> &'static [(&'static CStr, MethodImpl<Self>)] {
-        &[
-            (c"updateParticipant", Self::update_participant),
-            (c"removeParticipant", Self::remove_participant),
-            (c"subscribe", Self::subscribe),
-            (c"unsubscribe", Self::unsubscribe),
-            (c"setPipelineOptions", Self::set_pipeline_options),
-            (c"setSubscriberHandles", Self::set_subscriber_handles),
-            (c"subscriberHandle", Self::subscriber_handle),
-            (c"handlePacket", Self::handle_packet),
-            (c"trackStats", Self::track_stats),
-            (c"stats", Self::stats),
-        ]
-    }
+struct State {
+    manager: remote::RemoteManager,
+    /// Reused by handlePackets.
+    received: remote::ReceivedFrames,
 }
 
-fn track_id_arg(env: Env, args: &CallArgs) -> JsResult<u32> {
-    env.to_u32_in(args.get(0), "trackId", 1, u32::MAX)
+/// Subscriber-side state of one room connection: remote publications, the SFU's subscriber
+/// handle map, and one reassembly pipeline per subscribed track.
+#[napi]
+pub struct RemoteManager {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    state: RefCell<State>,
 }
 
-fn max_partial_arg(env: Env, args: &CallArgs, i: usize) -> JsResult<usize> {
-    if args.is_nullish(i)? {
+fn track_id_arg(v: &Unknown) -> Outcome<u32> {
+    args::integer_in(v, "trackId", 1, u32::MAX)
+}
+
+fn max_partial_arg(v: &Unknown) -> Outcome<usize> {
+    if args::is_nullish(v)? {
         return Ok(1);
     }
-    Ok(env.to_u32_in(args.get(i), "maxPartialFrames", 0, u32::MAX)? as usize)
+    Ok(args::integer_in(v, "maxPartialFrames", 0, u32::MAX)? as usize)
 }
 
-fn read_descriptor(env: Env, v: Value) -> JsResult<RemoteTrackDescriptor> {
-    let sid = env.to_string(env.get(v, c"sid", "track")?, "track.sid")?;
-    let pub_handle = env.to_u16_in(env.get(v, c"pubHandle", "track")?, "track.pubHandle", 0, u16::MAX)?;
-    let name = env.to_string(env.get(v, c"name", "track")?, "track.name")?;
-    let uses_e2ee = env.to_bool(env.get(v, c"usesE2ee", "track")?, "track.usesE2ee")?;
+fn read_descriptor(v: &Unknown) -> Outcome<RemoteTrackDescriptor> {
+    let o = args::object(v, "track")?;
+    let sid = args::string(&args::property(&o, "sid")?, "track.sid")?;
+    let pub_handle = args::u16_in(&args::property(&o, "pubHandle")?, "track.pubHandle", 0)?;
+    let name = args::string(&args::property(&o, "name")?, "track.name")?;
+    let uses_e2ee = args::boolean(&args::property(&o, "usesE2ee")?, "track.usesE2ee")?;
     Ok(RemoteTrackDescriptor { sid, pub_handle, name, uses_e2ee })
 }
 
-fn changes_value(env: Env, c: &PublicationChanges) -> JsResult<Value> {
-    let entry = |id: u32, sid: &str| -> JsResult<Value> {
-        let o = env.object()?;
-        env.set(o, c"trackId", env.u32(id)?)?;
-        env.set(o, c"sid", env.string(sid)?)?;
-        Ok(o)
-    };
-    let o = env.object()?;
-    env.set(o, c"published", env.array_from(c.published.iter().map(|(id, sid)| entry(*id, sid)))?)?;
-    env.set(o, c"unpublished", env.array_from(c.unpublished.iter().map(|(id, sid)| entry(*id, sid)))?)?;
-    let reassigned = env.array_from(c.reassigned.iter().map(|(id, old, new)| {
-        let o = env.object()?;
-        env.set(o, c"trackId", env.u32(*id)?)?;
-        env.set(o, c"oldSid", env.string(old)?)?;
-        env.set(o, c"newSid", env.string(new)?)?;
-        Ok(o)
-    }))?;
-    env.set(o, c"reassigned", reassigned)?;
-    Ok(o)
+fn changes(c: PublicationChanges) -> RemotePublicationChanges {
+    let entry = |(track_id, sid)| TrackSid { track_id, sid };
+    RemotePublicationChanges {
+        published: c.published.into_iter().map(entry).collect(),
+        unpublished: c.unpublished.into_iter().map(entry).collect(),
+        reassigned: c
+            .reassigned
+            .into_iter()
+            .map(|(track_id, old_sid, new_sid)| TrackReassignment { track_id, old_sid, new_sid })
+            .collect(),
+    }
 }
 
-/// RemoteTrackStats; `o` gets the fields.
-pub(super) fn set_track_stats(env: Env, o: Value, s: &RemoteTrackStats) -> JsResult<()> {
-    env.set(o, c"framesReceived", env.count(s.frames_received)?)?;
-    env.set(o, c"bytesReceived", env.count(s.bytes_received)?)?;
-    env.set(o, c"packetsReceived", env.count(s.packets_received)?)?;
-    env.set(o, c"droppedInterrupted", env.count(s.dropped_interrupted)?)?;
-    env.set(o, c"droppedUnknownFrame", env.count(s.dropped_unknown_frame)?)?;
-    env.set(o, c"droppedBufferFull", env.count(s.dropped_buffer_full)?)?;
-    env.set(o, c"droppedIncomplete", env.count(s.dropped_incomplete)?)?;
-    Ok(())
+fn count(n: u64) -> f64 {
+    n as f64
 }
 
-const MALFORMED_KEYS: [&CStr; DeserializeError::KINDS] =
-    [c"TooShort", c"UnsupportedVersion", c"InvalidHandle", c"MissingExtWords", c"HeaderOverrun", c"MalformedExt"];
+impl RemoteManager {
+    fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
+        entry(env, || {
+            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("RemoteManager"))?;
+            body(&mut state)
+        })
+    }
+}
 
-impl JsRemoteManager {
-    fn update_participant(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let identity = env.to_string(args.get(0), "identity")?;
-        let list = args.get(1);
-        let n = env.array_len(list, "tracks")?;
-        let mut tracks = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            tracks.push(read_descriptor(env, env.get_index(list, i)?)?);
-        }
-        let changes = self.0.update_participant(&identity, &tracks);
-        changes_value(env, &changes)
+#[napi]
+impl RemoteManager {
+    #[napi(catch_unwind, constructor)]
+    pub fn new<'e>(env: &'e Env, this: This<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<RemoteManager>(env, &this, "RemoteManager")?;
+            Ok(RemoteManager { state: RefCell::new(State { manager: remote::RemoteManager::new(), received: Default::default() }) })
+        })
     }
 
-    fn remove_participant(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let identity = env.to_string(args.get(0), "identity")?;
-        let changes = self.0.remove_participant(&identity);
-        changes_value(env, &changes)
+    /// The complete data-track list of one remote participant (authoritative: anything missing is
+    /// unpublished). Never call it with the local identity.
+    #[napi(catch_unwind, ts_args_type = "identity: string, tracks: RemoteTrackDescriptor[]")]
+    pub fn update_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>, tracks: Unknown<'e>) -> napi::Result<RemotePublicationChanges> {
+        self.with(env, |s| {
+            let identity = args::string(&identity, "identity")?;
+            let tracks = args::array(&tracks, "tracks")?.iter().map(read_descriptor).collect::<Outcome<Vec<_>>>()?;
+            Ok(changes(s.manager.update_participant(&identity, &tracks)))
+        })
     }
 
-    fn subscribe(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let id = track_id_arg(env, args)?;
-        let max = max_partial_arg(env, args, 1)?;
-        self.0.subscribe(id, max).map_err(error::remote)?;
-        env.undefined()
+    /// The participant left: all its publications are unpublished.
+    #[napi(catch_unwind, ts_args_type = "identity: string")]
+    pub fn remove_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>) -> napi::Result<RemotePublicationChanges> {
+        self.with(env, |s| {
+            let identity = args::string(&identity, "identity")?;
+            Ok(changes(s.manager.remove_participant(&identity)))
+        })
     }
 
-    fn unsubscribe(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let id = track_id_arg(env, args)?;
-        self.0.unsubscribe(id);
-        env.undefined()
+    /// Creates the reassembly pipeline for a track (idempotent; on an existing pipeline it applies
+    /// the new capacity). maxPartialFrames is clamped to 1..256. UnknownTrack for an unknown trackId.
+    #[napi(catch_unwind, ts_args_type = "trackId: number, maxPartialFrames: number")]
+    pub fn subscribe<'e>(&self, env: &'e Env, track_id: Unknown<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let id = track_id_arg(&track_id)?;
+            let max = max_partial_arg(&max_partial_frames)?;
+            Ok(s.manager.subscribe(id, max)?)
+        })
     }
 
-    fn set_pipeline_options(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let id = track_id_arg(env, args)?;
-        let max = max_partial_arg(env, args, 1)?;
-        self.0.set_pipeline_options(id, max).map_err(error::remote)?;
-        env.undefined()
+    /// Drops the pipeline and any handle that points at it. No-op when not subscribed.
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn unsubscribe<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.manager.unsubscribe(track_id_arg(&track_id)?);
+            Ok(())
+        })
     }
 
-    /// `setSubscriberHandles([[handle, sid], ...])`
-    fn set_subscriber_handles(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let list = args.get(0);
-        let n = env.array_len(list, "entries")?;
-        let mut entries = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let pair = env.get_index(list, i)?;
-            if env.array_len(pair, "entry")? < 2 {
-                return Err(crate::napi::JsError::invalid_argument("entry must be [handle, sid]"));
+    /// Changes the capacity of a subscribed track's pipeline (no-op when not subscribed; UnknownTrack
+    /// for an unknown trackId). Partial frames beyond a reduced capacity are dropped at once and
+    /// counted as droppedInterrupted.
+    #[napi(catch_unwind, ts_args_type = "trackId: number, maxPartialFrames: number")]
+    pub fn set_pipeline_options<'e>(&self, env: &'e Env, track_id: Unknown<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let id = track_id_arg(&track_id)?;
+            let max = max_partial_arg(&max_partial_frames)?;
+            Ok(s.manager.set_pipeline_options(id, max)?)
+        })
+    }
+
+    /// Full snapshot from DataTrackSubscriberHandles: [subscriber handle (1..65535), track SID]. A
+    /// handle may name a SID that is not known yet; it routes once the publication appears and is
+    /// subscribed.
+    #[napi(catch_unwind, ts_args_type = "entries: Array<[number, string]>")]
+    pub fn set_subscriber_handles<'e>(&self, env: &'e Env, entries: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let mut parsed = Vec::new();
+            for pair in args::array(&entries, "entries")? {
+                let pair = args::array(&pair, "entry").map_err(|_| Failure::invalid_argument("entry must be [handle, sid]"))?;
+                let [handle, sid, ..] = pair.as_slice() else {
+                    return Err(Failure::invalid_argument("entry must be [handle, sid]"));
+                };
+                parsed.push((args::u16_in(handle, "entry handle", 1)?, args::string(sid, "entry sid")?));
             }
-            let handle = env.to_u16_in(env.get_index(pair, 0)?, "entry handle", 1, u16::MAX)?;
-            let sid = env.to_string(env.get_index(pair, 1)?, "entry sid")?;
-            entries.push((handle, sid));
-        }
-        self.0.set_subscriber_handles(entries);
-        env.undefined()
+            s.manager.set_subscriber_handles(parsed);
+            Ok(())
+        })
     }
 
-    fn subscriber_handle(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let id = track_id_arg(env, args)?;
-        env.u32(self.0.subscriber_handle(id).into())
+    /// Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0.
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn subscriber_handle<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<u32> {
+        self.with(env, |s| Ok(s.manager.subscriber_handle(track_id_arg(&track_id)?).into()))
     }
 
-    fn handle_packet(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::handle_packet(env, args, &mut self.0)
+    /// One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
+    /// bad bytes: malformed packets and unknown handles are counted in stats().
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
+    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
+        self.with(env, |s| data_path::handle_packet(env, &mut s.manager, &packet))
     }
 
-    fn track_stats(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let id = track_id_arg(env, args)?;
-        match self.0.track_stats(id) {
-            Some(s) => {
-                let o = env.object()?;
-                set_track_stats(env, o, &s)?;
-                Ok(o)
+    /// handlePacket for every packet of a pollTransmit-style batch (packet i is
+    /// data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
+    /// null when no frame completed. Never throws on bad packet bytes; InvalidArgument, handling
+    /// nothing, for ends out of order or past data.
+    #[napi(catch_unwind, ts_args_type = "data: Uint8Array, ends: Uint32Array")]
+    pub fn handle_packets<'e>(&self, env: &'e Env, data: Unknown<'e>, ends: Unknown<'e>) -> napi::Result<Option<ReceivedFrames<'e>>> {
+        self.with(env, |s| {
+            let ends = args::uint32_array(&ends, "ends")?;
+            let data = args::bytes(&data, "data")?;
+            let State { manager, received } = s;
+            received.clear();
+            match manager.handle_packets(&data, &ends, received) {
+                None => return Err(Failure::invalid_argument("ends must be non-decreasing and within data")),
+                Some(handled) if handled < ends.len() => {
+                    return Err(Failure::new(
+                        "InvalidState",
+                        format!("frames of one call would exceed 4 GiB; packets from {handled} on were not handled"),
+                    ))
+                }
+                Some(_) => {}
             }
-            None => env.null(),
-        }
+            if received.is_empty() {
+                return Ok(None);
+            }
+            let extensions = received
+                .extensions
+                .iter()
+                .map(|(frame, ext)| {
+                    Ok(FrameExtensions {
+                        frame: *frame as u32,
+                        user_timestamp: shapes::user_timestamp(ext),
+                        e2ee: shapes::e2ee(env, ext)?,
+                    })
+                })
+                .collect::<Outcome<Vec<_>>>()?;
+            Ok(Some(ReceivedFrames {
+                data: out::buffer(env, received.data.len(), |out| out.copy_from_slice(&received.data))?,
+                ends: Uint32ArraySlice::copy_from(env, &received.ends)?,
+                track_ids: Uint32ArraySlice::copy_from(env, &received.track_ids)?,
+                extensions,
+            }))
+        })
     }
 
-    fn stats(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        manager_stats_value(env, &self.0.stats())
+    /// Stats of a known publication (kept across unsubscribe/resubscribe), null once unpublished.
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn track_stats<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<Option<RemoteTrackStats>> {
+        self.with(env, |s| {
+            Ok(s.manager.track_stats(track_id_arg(&track_id)?).map(|t| RemoteTrackStats {
+                frames_received: count(t.frames_received),
+                bytes_received: count(t.bytes_received),
+                packets_received: count(t.packets_received),
+                dropped_interrupted: count(t.dropped_interrupted),
+                dropped_unknown_frame: count(t.dropped_unknown_frame),
+                dropped_buffer_full: count(t.dropped_buffer_full),
+                dropped_incomplete: count(t.dropped_incomplete),
+            }))
+        })
+    }
+
+    #[napi(catch_unwind)]
+    pub fn stats(&self, env: &Env) -> napi::Result<RemoteManagerStats> {
+        self.with(env, |s| Ok(manager_stats(&s.manager.stats())))
     }
 }
 
-/// RemoteManagerStats.
-pub(super) fn manager_stats_value(env: Env, s: &RemoteManagerStats) -> JsResult<Value> {
-    let malformed = env.object()?;
-    for (kind, key) in MALFORMED_KEYS.iter().enumerate() {
-        if s.malformed[kind] > 0 {
-            env.set(malformed, key, env.count(s.malformed[kind])?)?;
-        }
-    }
-    let o = env.object()?;
-    env.set(o, c"malformed", malformed)?;
-    env.set(o, c"unknownHandle", env.count(s.unknown_handle)?)?;
-    Ok(o)
+pub(super) fn manager_stats(stats: &remote::RemoteManagerStats) -> RemoteManagerStats {
+    let malformed: HashMap<String, f64> = (0..DeserializeError::KINDS)
+        .filter(|&kind| stats.malformed[kind] > 0)
+        .map(|kind| (DeserializeError::code_of_kind(kind).to_string(), count(stats.malformed[kind])))
+        .collect();
+    RemoteManagerStats { malformed, unknown_handle: count(stats.unknown_handle) }
 }

@@ -1,318 +1,428 @@
-use std::ffi::CStr;
+use std::cell::RefCell;
 
-use super::machine::{deadline_value, duration_option, event, id_arg, metadata_value, optional_duration, read_metadata, MsClock};
-use super::paths;
-use super::remote::{manager_stats_value, set_track_stats};
-use crate::napi::sys::napi_type_tag;
-use crate::napi::{CallArgs, Env, JsClass, JsResult, MethodImpl, Value};
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+
+use super::args;
+use super::data_path;
+use super::error::{entry, Failure, Outcome};
+use super::machine::{self, count, JsTrackMetadata, MsClock};
+use super::remote::manager_stats;
+use super::shapes::{RemoteFrame, RemoteManagerStats};
 use crate::remote::protocol::RemoteTrackInfo;
-use crate::remote::{SubscribeError, SubscribedTrackStats, Subscriber, SubscriberEvent, SubscriberOptions, TrackEnd};
+use crate::remote::{self, SubscribeError, TrackEnd};
 
-/// `new Subscriber({subscribeTimeoutMs, nowMs})`.
-pub struct JsSubscriber {
-    subscriber: Subscriber,
+struct State {
+    subscriber: remote::Subscriber,
     clock: MsClock,
 }
 
-impl JsClass for JsSubscriber {
-    const NAME: &'static CStr = c"Subscriber";
-    const TAG: napi_type_tag = napi_type_tag { lower: 0x6c6b_6474_7375_6273, upper: 0x0006 };
+/// The subscribing side of one room connection: owns which remote tracks exist, subscriptions
+/// with their requests, retries and deadlines, waits for tracks, and the counters. Feed it
+/// participant updates, handle maps, user calls, connection facts and the time; drain
+/// `pollEvents()`, and call `handleTimeout(now)` at `pollTimeout()`. Times are the caller's
+/// milliseconds (performance.now()).
+#[napi]
+pub struct Subscriber {
+    /// RefCell: a getter run while reading arguments may call back into this object.
+    state: RefCell<State>,
+}
 
-    fn construct(env: Env, args: &CallArgs) -> JsResult<Self> {
-        let o = args.get(0);
-        let options = SubscriberOptions {
-            subscribe_timeout: duration_option(env, o, c"subscribeTimeoutMs", "options.subscribeTimeoutMs")?,
-            ..SubscriberOptions::default()
-        };
-        let clock = MsClock::new(env.to_number(env.get(o, c"nowMs", "options")?, "options.nowMs")?);
-        Ok(JsSubscriber { subscriber: Subscriber::new(options), clock })
-    }
+/// Only read (by `new Subscriber`), declared for its TypeScript type.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct SubscriberOptions {
+    /// The caller's clock now: maps its milliseconds onto the addon's monotonic clock.
+    pub now_ms: f64,
+    pub subscribe_timeout_ms: f64,
+}
 
-    fn methods() -> &'static [(&'static CStr, MethodImpl<Self>)] {
-        &[
-            (c"updateParticipant", Self::update_participant),
-            (c"removeParticipant", Self::remove_participant),
-            (c"waitForTrack", Self::wait_for_track),
-            (c"cancelWait", Self::cancel_wait),
-            (c"subscribe", Self::subscribe),
-            (c"cancelSubscribe", Self::cancel_subscribe),
-            (c"releaseStream", Self::release_stream),
-            (c"setPipelineOptions", Self::set_pipeline_options),
-            (c"setSubscriberHandles", Self::set_subscriber_handles),
-            (c"channelOpened", Self::channel_opened),
-            (c"countDecryptFailure", Self::count_decrypt_failure),
-            (c"restarting", Self::restarting),
-            (c"joined", Self::joined),
-            (c"disconnected", Self::disconnected),
-            (c"pollTimeout", Self::poll_timeout),
-            (c"handleTimeout", Self::handle_timeout),
-            (c"pollEvents", Self::poll_events),
-            (c"handlePacket", Self::handle_packet),
-            (c"isSubscribed", Self::is_subscribed),
-            (c"trackStats", Self::track_stats),
-            (c"stats", Self::stats),
-        ]
+/// Only read (by updateParticipant), declared for its TypeScript type: one DataTrackInfo of a
+/// remote participant, unvalidated (unusable entries are skipped).
+#[allow(dead_code)]
+#[napi(object, js_name = "RemoteTrackInfo")]
+pub struct JsRemoteTrackInfo {
+    pub sid: String,
+    pub pub_handle: u32,
+    pub name: String,
+    /// Encryption.Type code.
+    pub encryption: i32,
+    pub metadata: JsTrackMetadata,
+}
+
+#[napi(object)]
+pub struct DiscoveredTrack {
+    pub track_id: u32,
+    pub identity: String,
+    pub sid: String,
+    pub name: String,
+    #[napi(js_name = "usesE2ee")]
+    pub uses_e2ee: bool,
+    pub metadata: JsTrackMetadata,
+}
+
+/// The public DataTrackSubscribeError reasons.
+#[napi(string_enum = "camelCase", js_name = "SubscribeFailure")]
+pub enum JsSubscribeFailure {
+    Unpublished,
+    Timeout,
+    Cancelled,
+    Disconnected,
+}
+
+#[napi(object, js_name = "SubscribeError")]
+pub struct JsSubscribeError {
+    pub reason: JsSubscribeFailure,
+    pub message: String,
+}
+
+/// A subscribe started, or why not.
+#[napi(object, use_nullable = true)]
+pub struct SubscribeStart {
+    /// 0 when it did not start.
+    pub stream: f64,
+    pub error: Option<JsSubscribeError>,
+}
+
+#[napi(string_enum = "camelCase", js_name = "TrackEnd")]
+pub enum JsTrackEnd {
+    /// Unpublished, or its publisher left.
+    Unpublished,
+    Disconnected,
+}
+
+/// Counters of one remote track, across its subscriptions.
+#[napi(object)]
+pub struct SubscribedTrackStats {
+    pub frames_received: f64,
+    /// Wire bytes of the packets routed to the track (headers included).
+    pub bytes_received: f64,
+    pub packets_received: f64,
+    pub dropped_interrupted: f64,
+    pub dropped_unknown_frame: f64,
+    pub dropped_buffer_full: f64,
+    pub dropped_incomplete: f64,
+    pub decrypt_failed: f64,
+}
+
+#[napi(discriminant = "kind", discriminant_case = "camelCase", use_nullable = true)]
+pub enum SubscriberEvent {
+    SendUpdateSubscription { sid: String, subscribe: bool },
+    /// A new publication. `holdsName`: it is the publisher's track under its name (names are
+    /// unique per publisher on a conforming server; of repeats, the first holds the name).
+    TrackPublished { track: DiscoveredTrack, holds_name: bool },
+    /// The publisher did a full reconnect: same track, new SID.
+    TrackReassigned { track_id: u32, sid: String },
+    /// The track is gone with its subscriptions: final counters, and the track that holds its name
+    /// from now on, if any.
+    TrackUnpublished { track_id: u32, end: JsTrackEnd, stats: SubscribedTrackStats, name_passes_to: Option<u32> },
+    /// The SFU assigned a handle and the channel is open: frames for the stream flow from now on.
+    SubscribeReady { stream: f64, track_id: u32 },
+    SubscribeFailed { stream: f64, track_id: u32, error: JsSubscribeError },
+    TrackWaitResolved { wait: f64, track_id: u32 },
+    TrackWaitFailed { wait: f64, error: JsSubscribeError },
+}
+
+fn error(e: &SubscribeError) -> JsSubscribeError {
+    let reason = match e.reason() {
+        "timeout" => JsSubscribeFailure::Timeout,
+        "cancelled" => JsSubscribeFailure::Cancelled,
+        "disconnected" => JsSubscribeFailure::Disconnected,
+        _ => JsSubscribeFailure::Unpublished,
+    };
+    JsSubscribeError { reason, message: e.to_string() }
+}
+
+fn stats(s: &remote::SubscribedTrackStats) -> SubscribedTrackStats {
+    let r = &s.reassembly;
+    SubscribedTrackStats {
+        frames_received: count(r.frames_received),
+        bytes_received: count(r.bytes_received),
+        packets_received: count(r.packets_received),
+        dropped_interrupted: count(r.dropped_interrupted),
+        dropped_unknown_frame: count(r.dropped_unknown_frame),
+        dropped_buffer_full: count(r.dropped_buffer_full),
+        dropped_incomplete: count(r.dropped_incomplete),
+        decrypt_failed: count(s.decrypt_failed),
     }
 }
 
-fn track_id_arg(env: Env, args: &CallArgs, i: usize) -> JsResult<u32> {
-    env.to_u32_in(args.get(i), "trackId", 0, u32::MAX)
+fn event(e: remote::SubscriberEvent) -> SubscriberEvent {
+    use remote::SubscriberEvent as E;
+    let id = |n: u64| n as f64;
+    match e {
+        E::SendUpdateSubscription(u) => SubscriberEvent::SendUpdateSubscription { sid: u.sid, subscribe: u.subscribe },
+        E::TrackPublished { track: t, holds_name } => SubscriberEvent::TrackPublished {
+            track: DiscoveredTrack {
+                track_id: t.track_id,
+                identity: t.identity,
+                sid: t.sid,
+                name: t.name,
+                uses_e2ee: t.uses_e2ee,
+                metadata: machine::metadata(&t.metadata),
+            },
+            holds_name,
+        },
+        E::TrackReassigned { track_id, sid } => SubscriberEvent::TrackReassigned { track_id, sid },
+        E::TrackUnpublished { track_id, end, stats: s, name_passes_to } => SubscriberEvent::TrackUnpublished {
+            track_id,
+            end: match end {
+                TrackEnd::Unpublished => JsTrackEnd::Unpublished,
+                TrackEnd::Disconnected => JsTrackEnd::Disconnected,
+            },
+            stats: stats(&s),
+            name_passes_to,
+        },
+        E::SubscribeReady { stream, track_id } => SubscriberEvent::SubscribeReady { stream: id(stream), track_id },
+        E::SubscribeFailed { stream, track_id, error: e } => SubscriberEvent::SubscribeFailed { stream: id(stream), track_id, error: error(&e) },
+        E::TrackWaitResolved { wait, track_id } => SubscriberEvent::TrackWaitResolved { wait: id(wait), track_id },
+        E::TrackWaitFailed { wait, error: e } => SubscriberEvent::TrackWaitFailed { wait: id(wait), error: error(&e) },
+    }
 }
 
-fn read_track_info(env: Env, v: Value) -> JsResult<RemoteTrackInfo> {
+fn track_id_arg(v: &Unknown) -> Outcome<u32> {
+    args::integer_in(v, "trackId", 0, u32::MAX)
+}
+
+fn read_track_info(v: &Unknown) -> Outcome<RemoteTrackInfo> {
+    let o = args::object(v, "track")?;
     Ok(RemoteTrackInfo {
-        sid: env.to_string(env.get(v, c"sid", "track")?, "track.sid")?,
-        pub_handle: env.to_u32_in(env.get(v, c"pubHandle", "track")?, "track.pubHandle", 0, u32::MAX)?,
-        name: env.to_string(env.get(v, c"name", "track")?, "track.name")?,
-        encryption: env.to_int(env.get(v, c"encryption", "track")?, "track.encryption", i32::MIN as f64, i32::MAX as f64)? as i32,
-        metadata: read_metadata(env, env.get(v, c"metadata", "track")?)?,
+        sid: args::string(&args::property(&o, "sid")?, "track.sid")?,
+        pub_handle: args::integer_in(&args::property(&o, "pubHandle")?, "track.pubHandle", 0, u32::MAX)?,
+        name: args::string(&args::property(&o, "name")?, "track.name")?,
+        encryption: args::integer_in(&args::property(&o, "encryption")?, "track.encryption", 0, i32::MAX as u32)? as i32,
+        metadata: machine::read_metadata(&args::property(&o, "metadata")?)?,
     })
 }
 
-fn error_value(env: Env, e: &SubscribeError) -> JsResult<Value> {
-    let o = env.object()?;
-    env.set(o, c"reason", env.string(e.reason())?)?;
-    env.set(o, c"message", env.string(&e.to_string())?)?;
-    Ok(o)
+impl Subscriber {
+    fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
+        entry(env, || {
+            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("Subscriber"))?;
+            body(&mut state)
+        })
+    }
 }
 
-fn stats_value(env: Env, s: &SubscribedTrackStats) -> JsResult<Value> {
-    let o = env.object()?;
-    set_track_stats(env, o, &s.reassembly)?;
-    env.set(o, c"decryptFailed", env.count(s.decrypt_failed)?)?;
-    Ok(o)
-}
-
-fn event_value(env: Env, e: &SubscriberEvent) -> JsResult<Value> {
-    let set_u32 = |o: Value, name: &CStr, n: u32| env.set(o, name, env.u32(n)?);
-    let set_id = |o: Value, name: &CStr, n: u64| env.set(o, name, env.count(n)?);
-    match e {
-        SubscriberEvent::SendUpdateSubscription(u) => {
-            let o = event(env, "sendUpdateSubscription")?;
-            env.set(o, c"sid", env.string(&u.sid)?)?;
-            env.set(o, c"subscribe", env.boolean(u.subscribe)?)?;
-            Ok(o)
-        }
-        SubscriberEvent::TrackPublished { track, holds_name } => {
-            let o = event(env, "trackPublished")?;
-            let t = env.object()?;
-            set_u32(t, c"trackId", track.track_id)?;
-            env.set(t, c"identity", env.string(&track.identity)?)?;
-            env.set(t, c"sid", env.string(&track.sid)?)?;
-            env.set(t, c"name", env.string(&track.name)?)?;
-            env.set(t, c"usesE2ee", env.boolean(track.uses_e2ee)?)?;
-            env.set(t, c"metadata", metadata_value(env, &track.metadata)?)?;
-            env.set(o, c"track", t)?;
-            env.set(o, c"holdsName", env.boolean(*holds_name)?)?;
-            Ok(o)
-        }
-        SubscriberEvent::TrackReassigned { track_id, sid } => {
-            let o = event(env, "trackReassigned")?;
-            set_u32(o, c"trackId", *track_id)?;
-            env.set(o, c"sid", env.string(sid)?)?;
-            Ok(o)
-        }
-        SubscriberEvent::TrackUnpublished { track_id, end, stats, name_passes_to } => {
-            let o = event(env, "trackUnpublished")?;
-            set_u32(o, c"trackId", *track_id)?;
-            let end = match end {
-                TrackEnd::Unpublished => "unpublished",
-                TrackEnd::Disconnected => "disconnected",
+#[napi]
+impl Subscriber {
+    #[napi(catch_unwind, constructor, ts_args_type = "options: SubscriberOptions")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, options: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<Subscriber>(env, &this, "Subscriber")?;
+            let o = args::object(&options, "options")?;
+            let parsed = remote::SubscriberOptions {
+                subscribe_timeout: machine::duration(&args::property(&o, "subscribeTimeoutMs")?, "options.subscribeTimeoutMs")?,
+                ..Default::default()
             };
-            env.set(o, c"end", env.string(end)?)?;
-            env.set(o, c"stats", stats_value(env, stats)?)?;
-            let next = match name_passes_to {
-                Some(id) => env.u32(*id)?,
-                None => env.null()?,
-            };
-            env.set(o, c"namePassesTo", next)?;
-            Ok(o)
-        }
-        SubscriberEvent::SubscribeReady { stream, track_id } => {
-            let o = event(env, "subscribeReady")?;
-            set_id(o, c"stream", *stream)?;
-            set_u32(o, c"trackId", *track_id)?;
-            Ok(o)
-        }
-        SubscriberEvent::SubscribeFailed { stream, track_id, error } => {
-            let o = event(env, "subscribeFailed")?;
-            set_id(o, c"stream", *stream)?;
-            set_u32(o, c"trackId", *track_id)?;
-            env.set(o, c"error", error_value(env, error)?)?;
-            Ok(o)
-        }
-        SubscriberEvent::TrackWaitResolved { wait, track_id } => {
-            let o = event(env, "trackWaitResolved")?;
-            set_id(o, c"wait", *wait)?;
-            set_u32(o, c"trackId", *track_id)?;
-            Ok(o)
-        }
-        SubscriberEvent::TrackWaitFailed { wait, error } => {
-            let o = event(env, "trackWaitFailed")?;
-            set_id(o, c"wait", *wait)?;
-            env.set(o, c"error", error_value(env, error)?)?;
-            Ok(o)
-        }
-    }
-}
-
-impl JsSubscriber {
-    /// `updateParticipant(identity, tracks, nowMs)`.
-    fn update_participant(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let identity = env.to_string(args.get(0), "identity")?;
-        let list = args.get(1);
-        let n = env.array_len(list, "tracks")?;
-        let mut tracks = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            tracks.push(read_track_info(env, env.get_index(list, i)?)?);
-        }
-        let now = self.clock.arg(env, args, 2)?;
-        self.subscriber.update_participant(&identity, &tracks, now);
-        env.undefined()
+            let clock = MsClock::new(&args::property(&o, "nowMs")?)?;
+            Ok(Subscriber { state: RefCell::new(State { subscriber: remote::Subscriber::new(parsed), clock }) })
+        })
     }
 
-    fn remove_participant(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let identity = env.to_string(args.get(0), "identity")?;
-        let now = self.clock.arg(env, args, 1)?;
-        self.subscriber.remove_participant(&identity, now);
-        env.undefined()
+    /// The complete data-track list of one remote participant (never the local one).
+    #[napi(catch_unwind, ts_args_type = "identity: string, tracks: RemoteTrackInfo[], nowMs: number")]
+    pub fn update_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>, tracks: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let identity = args::string(&identity, "identity")?;
+            let tracks = args::array(&tracks, "tracks")?.iter().map(read_track_info).collect::<Outcome<Vec<_>>>()?;
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.update_participant(&identity, &tracks, now);
+            Ok(())
+        })
     }
 
-    /// `waitForTrack(identity, name, timeoutMs | null, nowMs): number`.
-    fn wait_for_track(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let identity = env.to_string(args.get(0), "identity")?;
-        let name = env.to_string(args.get(1), "name")?;
-        let timeout = optional_duration(env, args.get(2), "timeoutMs")?;
-        let now = self.clock.arg(env, args, 3)?;
-        let wait = self.subscriber.wait_for_track(&identity, &name, timeout, now);
-        env.count(wait)
+    /// The participant left: its tracks are unpublished and waits for its tracks fail.
+    #[napi(catch_unwind, ts_args_type = "identity: string, nowMs: number")]
+    pub fn remove_participant<'e>(&self, env: &'e Env, identity: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let identity = args::string(&identity, "identity")?;
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.remove_participant(&identity, now);
+            Ok(())
+        })
     }
 
-    fn cancel_wait(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        self.subscriber.cancel_wait(id_arg(env, args, 0, "wait")?);
-        env.undefined()
+    /// A wait id; its outcome is 'trackWaitResolved' or 'trackWaitFailed'.
+    #[napi(catch_unwind, ts_args_type = "identity: string, name: string, timeoutMs: number | null, nowMs: number")]
+    pub fn wait_for_track<'e>(
+        &self,
+        env: &'e Env,
+        identity: Unknown<'e>,
+        name: Unknown<'e>,
+        timeout_ms: Unknown<'e>,
+        now_ms: Unknown<'e>,
+    ) -> napi::Result<f64> {
+        self.with(env, |s| {
+            let identity = args::string(&identity, "identity")?;
+            let name = args::string(&name, "name")?;
+            let timeout = machine::optional_duration(&timeout_ms, "timeoutMs")?;
+            let now = s.clock.at(&now_ms)?;
+            Ok(s.subscriber.wait_for_track(&identity, &name, timeout, now) as f64)
+        })
     }
 
-    /// `subscribe(trackId, timeoutMs | null, nowMs): {stream, error}`.
-    fn subscribe(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let track_id = track_id_arg(env, args, 0)?;
-        let timeout = optional_duration(env, args.get(1), "timeoutMs")?;
-        let now = self.clock.arg(env, args, 2)?;
-        let out = env.object()?;
-        match self.subscriber.subscribe(track_id, timeout, now) {
-            Ok(stream) => {
-                env.set(out, c"stream", env.count(stream)?)?;
-                env.set(out, c"error", env.null()?)?;
+    #[napi(catch_unwind, ts_args_type = "wait: number")]
+    pub fn cancel_wait<'e>(&self, env: &'e Env, wait: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.subscriber.cancel_wait(machine::id(&wait, "wait")?);
+            Ok(())
+        })
+    }
+
+    /// A stream id ('subscribeReady' / 'subscribeFailed'), or why not at once.
+    #[napi(catch_unwind, ts_args_type = "trackId: number, timeoutMs: number | null, nowMs: number")]
+    pub fn subscribe<'e>(&self, env: &'e Env, track_id: Unknown<'e>, timeout_ms: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<SubscribeStart> {
+        self.with(env, |s| {
+            let track_id = track_id_arg(&track_id)?;
+            let timeout = machine::optional_duration(&timeout_ms, "timeoutMs")?;
+            let now = s.clock.at(&now_ms)?;
+            Ok(match s.subscriber.subscribe(track_id, timeout, now) {
+                Ok(stream) => SubscribeStart { stream: stream as f64, error: None },
+                Err(e) => SubscribeStart { stream: 0.0, error: Some(error(&e)) },
+            })
+        })
+    }
+
+    /// Gives up a stream that is not ready yet ('subscribeFailed' with 'cancelled').
+    #[napi(catch_unwind, ts_args_type = "stream: number, nowMs: number")]
+    pub fn cancel_subscribe<'e>(&self, env: &'e Env, stream: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let stream = machine::id(&stream, "stream")?;
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.cancel_subscribe(stream, now);
+            Ok(())
+        })
+    }
+
+    /// The reader is done with a stream; the last one of a track unsubscribes.
+    #[napi(catch_unwind, ts_args_type = "stream: number, nowMs: number")]
+    pub fn release_stream<'e>(&self, env: &'e Env, stream: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let stream = machine::id(&stream, "stream")?;
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.release_stream(stream, now);
+            Ok(())
+        })
+    }
+
+    /// Frames reassembled concurrently (clamped to 1..256): now if subscribed, and later.
+    #[napi(catch_unwind, ts_args_type = "trackId: number, maxPartialFrames: number")]
+    pub fn set_pipeline_options<'e>(&self, env: &'e Env, track_id: Unknown<'e>, max_partial_frames: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let track_id = track_id_arg(&track_id)?;
+            let max = args::integer_in(&max_partial_frames, "maxPartialFrames", 0, u32::MAX)? as usize;
+            s.subscriber.set_pipeline_options(track_id, max);
+            Ok(())
+        })
+    }
+
+    /// DataTrackSubscriberHandles: [handle, track SID]; unusable entries are skipped.
+    #[napi(catch_unwind, ts_args_type = "entries: Array<[number, string]>, nowMs: number")]
+    pub fn set_subscriber_handles<'e>(&self, env: &'e Env, entries: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let mut parsed = Vec::new();
+            for pair in args::array(&entries, "entries")? {
+                let pair = args::array(&pair, "entry").map_err(|_| Failure::invalid_argument("entry must be [handle, sid]"))?;
+                let [handle, sid, ..] = pair.as_slice() else {
+                    return Err(Failure::invalid_argument("entry must be [handle, sid]"));
+                };
+                parsed.push((args::integer_in(handle, "entry handle", 0, u32::MAX)?, args::string(sid, "entry sid")?));
             }
-            Err(e) => {
-                env.set(out, c"stream", env.u32(0)?)?;
-                env.set(out, c"error", error_value(env, &e)?)?;
-            }
-        }
-        Ok(out)
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.set_subscriber_handles(&parsed, now);
+            Ok(())
+        })
     }
 
-    fn cancel_subscribe(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let stream = id_arg(env, args, 0, "stream")?;
-        let now = self.clock.arg(env, args, 1)?;
-        self.subscriber.cancel_subscribe(stream, now);
-        env.undefined()
+    /// Our `_data_track` channel opened.
+    #[napi(catch_unwind)]
+    pub fn channel_opened(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.subscriber.channel_opened();
+            Ok(())
+        })
     }
 
-    fn release_stream(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let stream = id_arg(env, args, 0, "stream")?;
-        let now = self.clock.arg(env, args, 1)?;
-        self.subscriber.release_stream(stream, now);
-        env.undefined()
+    /// The caller could not decrypt a frame of this track.
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn count_decrypt_failure<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.subscriber.count_decrypt_failure(track_id_arg(&track_id)?);
+            Ok(())
+        })
     }
 
-    fn set_pipeline_options(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let track_id = track_id_arg(env, args, 0)?;
-        let n = env.to_u32_in(args.get(1), "maxPartialFrames", 0, u32::MAX)? as usize;
-        self.subscriber.set_pipeline_options(track_id, n);
-        env.undefined()
+    /// A full reconnect began.
+    #[napi(catch_unwind)]
+    pub fn restarting(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.subscriber.restarting();
+            Ok(())
+        })
     }
 
-    /// `setSubscriberHandles([[handle, sid]], nowMs)`.
-    fn set_subscriber_handles(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let list = args.get(0);
-        let n = env.array_len(list, "entries")?;
-        let mut entries = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            let pair = env.get_index(list, i)?;
-            let handle = env.to_u32_in(env.get_index(pair, 0)?, "entries[i][0]", 0, u32::MAX)?;
-            let sid = env.to_string(env.get_index(pair, 1)?, "entries[i][1]")?;
-            entries.push((handle, sid));
-        }
-        let now = self.clock.arg(env, args, 1)?;
-        self.subscriber.set_subscriber_handles(&entries, now);
-        env.undefined()
+    /// Joined: identities present in the (re)join; the others left while we were away.
+    #[napi(catch_unwind, ts_args_type = "present: string[], nowMs: number")]
+    pub fn joined<'e>(&self, env: &'e Env, present: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let present = args::array(&present, "present")?.iter().map(|v| args::string(v, "present[i]")).collect::<Outcome<Vec<_>>>()?;
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.joined(&present, now);
+            Ok(())
+        })
     }
 
-    fn channel_opened(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.subscriber.channel_opened();
-        env.undefined()
+    /// The room is gone: every track ends, every wait fails.
+    #[napi(catch_unwind)]
+    pub fn disconnected(&self, env: &Env) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.subscriber.disconnected();
+            Ok(())
+        })
     }
 
-    fn count_decrypt_failure(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        self.subscriber.count_decrypt_failure(track_id_arg(env, args, 0)?);
-        env.undefined()
+    /// The earliest deadline, in the caller's milliseconds, or null.
+    #[napi(catch_unwind)]
+    pub fn poll_timeout(&self, env: &Env) -> napi::Result<Option<f64>> {
+        self.with(env, |s| Ok(s.subscriber.poll_timeout().map(|at| s.clock.ms(at))))
     }
 
-    fn restarting(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.subscriber.restarting();
-        env.undefined()
+    #[napi(catch_unwind, ts_args_type = "nowMs: number")]
+    pub fn handle_timeout<'e>(&self, env: &'e Env, now_ms: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let now = s.clock.at(&now_ms)?;
+            s.subscriber.handle_timeout(now);
+            Ok(())
+        })
     }
 
-    /// `joined(presentIdentities, nowMs)`.
-    fn joined(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let list = args.get(0);
-        let n = env.array_len(list, "present")?;
-        let mut present = Vec::with_capacity(n as usize);
-        for i in 0..n {
-            present.push(env.to_string(env.get_index(list, i)?, "present[i]")?);
-        }
-        let now = self.clock.arg(env, args, 1)?;
-        self.subscriber.joined(&present, now);
-        env.undefined()
+    /// Everything that happened since the last call, in order.
+    #[napi(catch_unwind)]
+    pub fn poll_events(&self, env: &Env) -> napi::Result<Vec<SubscriberEvent>> {
+        self.with(env, |s| Ok(std::iter::from_fn(|| s.subscriber.poll_event()).map(event).collect()))
     }
 
-    fn disconnected(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        self.subscriber.disconnected();
-        env.undefined()
+    /// As RemoteManager.handlePacket.
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
+    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
+        self.with(env, |s| data_path::handle_packet(env, &mut s.subscriber, &packet))
     }
 
-    fn poll_timeout(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        deadline_value(env, &self.clock, self.subscriber.poll_timeout())
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn is_subscribed<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<bool> {
+        self.with(env, |s| Ok(s.subscriber.is_subscribed(track_id_arg(&track_id)?)))
     }
 
-    fn handle_timeout(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        let now = self.clock.arg(env, args, 0)?;
-        self.subscriber.handle_timeout(now);
-        env.undefined()
+    /// Live counters of a published track (the final ones come with 'trackUnpublished').
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn track_stats<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<Option<SubscribedTrackStats>> {
+        self.with(env, |s| Ok(s.subscriber.track_stats(track_id_arg(&track_id)?).as_ref().map(stats)))
     }
 
-    fn poll_events(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        let events: Vec<SubscriberEvent> = std::iter::from_fn(|| self.subscriber.poll_event()).collect();
-        env.array_from(events.iter().map(|e| event_value(env, e)))
-    }
-
-    fn handle_packet(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        paths::handle_packet(env, args, &mut self.subscriber)
-    }
-
-    fn is_subscribed(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        env.boolean(self.subscriber.is_subscribed(track_id_arg(env, args, 0)?))
-    }
-
-    fn track_stats(&mut self, env: Env, args: &CallArgs) -> JsResult<Value> {
-        match self.subscriber.track_stats(track_id_arg(env, args, 0)?) {
-            Some(s) => stats_value(env, &s),
-            None => env.null(),
-        }
-    }
-
-    fn stats(&mut self, env: Env, _args: &CallArgs) -> JsResult<Value> {
-        manager_stats_value(env, &self.subscriber.stats())
+    #[napi(catch_unwind)]
+    pub fn stats(&self, env: &Env) -> napi::Result<RemoteManagerStats> {
+        self.with(env, |s| Ok(manager_stats(&s.subscriber.stats())))
     }
 }

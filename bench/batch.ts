@@ -1,0 +1,105 @@
+// Per-frame vs batch calls into the addon: 64-byte frames through packetize + depacketize, one
+// publisher and one subscriber manager back to back in this process (no network).
+//
+//   per frame: LocalManager.pushFrame per frame, pollTransmit, RemoteManager.handlePacket per packet
+//   batch:     LocalManager.pushFrames per BATCH frames, pollTransmit, RemoteManager.handlePackets
+//
+// Both deliver every frame to JS (the batch form as one Buffer + ends + trackIds). Node-API
+// crossings, not the Rust work, bound the per-frame form at small sizes.
+//
+// Run: npm run bench:batch   (tsx bench/batch.ts)
+
+import { native, type NativeLocalManager, type NativeRemoteManager } from '../lib/native/binding';
+
+const SIZE = 64;
+const FRAMES = 2_000_000;
+/** Frames per pushFrames call (and about per pollTransmit batch). */
+const BATCH = 1024;
+/** pollTransmit budget: one whole batch of 64-byte frames. */
+const POLL_BYTES = 1 << 20;
+
+function pipeline(): { local: NativeLocalManager; remote: NativeRemoteManager; handle: number } {
+  const b = native();
+  const local = new b.LocalManager({ queueCapacity: BATCH });
+  const handle = local.allocateHandle();
+  local.beginPublish(handle, 'bench', false);
+  local.publishSucceeded(handle, 'TR_bench');
+  const remote = new b.RemoteManager();
+  const { published } = remote.updateParticipant('publisher', [{ sid: 'TR_bench', pubHandle: handle, name: 'bench', usesE2ee: false }]);
+  remote.subscribe(published[0].trackId, 1);
+  remote.setSubscriberHandles([[handle, 'TR_bench']]);
+  return { local, remote, handle };
+}
+
+function perFrame(frames: number): number {
+  const { local, remote, handle } = pipeline();
+  const payload = Buffer.alloc(SIZE, 0xab);
+  const scratch = Buffer.allocUnsafeSlow(2 * POLL_BYTES);
+  let delivered = 0;
+  for (let sent = 0; sent < frames; ) {
+    const n = Math.min(BATCH, frames - sent);
+    for (let i = 0; i < n; i++) local.pushFrame(handle, payload, null, null, false);
+    sent += n;
+    for (let batch; (batch = local.pollTransmit(POLL_BYTES, scratch)) !== null; ) {
+      let start = 0;
+      for (const end of batch.ends) {
+        const out = remote.handlePacket(batch.data.subarray(start, end));
+        start = end;
+        if (out !== null) for (const f of out) delivered += f.payload.length === SIZE ? 1 : 0;
+      }
+    }
+  }
+  return delivered;
+}
+
+function batched(frames: number): number {
+  const { local, remote, handle } = pipeline();
+  const data = Buffer.alloc(SIZE * BATCH, 0xab);
+  const ends = Uint32Array.from({ length: BATCH }, (_, i) => (i + 1) * SIZE);
+  const scratch = Buffer.allocUnsafeSlow(2 * POLL_BYTES);
+  let delivered = 0;
+  for (let sent = 0; sent < frames; ) {
+    const n = Math.min(BATCH, frames - sent);
+    const counts = local.pushFrames(handle, data.subarray(0, n * SIZE), ends.subarray(0, n), null, false);
+    if (counts.queued !== n) throw new Error(`queued ${counts.queued} of ${n}`);
+    sent += n;
+    for (let batch; (batch = local.pollTransmit(POLL_BYTES, scratch)) !== null; ) {
+      const out = remote.handlePackets(batch.data, batch.ends);
+      if (out === null) continue;
+      let start = 0;
+      for (const end of out.ends) {
+        delivered += end - start === SIZE ? 1 : 0;
+        start = end;
+      }
+    }
+  }
+  return delivered;
+}
+
+/** Best of three runs after a warm-up, in frames per second. */
+function measure(run: (frames: number) => number, frames: number): number {
+  run(frames / 10);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const start = process.hrtime.bigint();
+    const delivered = run(frames);
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    if (delivered !== frames) throw new Error(`delivered ${delivered} of ${frames} frames`);
+    best = Math.min(best, seconds);
+  }
+  return frames / best;
+}
+
+function main(): void {
+  const one = measure(perFrame, FRAMES / 4);
+  const many = measure(batched, FRAMES);
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  console.log(`${SIZE} B frames, packetize + depacketize (node ${process.version}, best of 3 runs)`);
+  console.log(`| calls     | frames/s   |`);
+  console.log(`|-----------|------------|`);
+  console.log(`| per frame | ${fmt(one).padStart(10)} |`);
+  console.log(`| batch     | ${fmt(many).padStart(10)} |`);
+  console.log(`batch / per frame: ${(many / one).toFixed(1)}x`);
+}
+
+main();

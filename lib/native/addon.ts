@@ -109,6 +109,12 @@ export declare class Publisher {
   unpublish(handle: number, nowMs: number): void
   /** As LocalManager.pushFrame; a refusal (Full) is counted in stats. */
   pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
+  /**
+   * As LocalManager.pushFrames for frames `from..` (refusals counted). With `stopWhenFull`
+   * (and not dropOldest), it returns at the first frame a full queue would refuse, leaving it
+   * uncounted: the caller drains the queue and calls again from the next unpushed frame.
+   */
+  pushFrames(handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, stopWhenFull: boolean): PushCounts
   /** The caller could not encrypt a frame for this track. */
   countEncryptionFailure(handle: number): void
   /** PublishDataTrackResponse: the metadata the SFU states wins over what was asked. */
@@ -438,7 +444,7 @@ export interface PushCounts {
   queued: number
   /** Queued after evicting the oldest queued frame (counted as framesDroppedQueueFull). */
   queuedDroppedOldest: number
-  /** Refused: the queue was full (not counted: the caller decides). */
+  /** Refused: the queue was full (LocalManager leaves it uncounted; Publisher counts it). */
   full: number
   /** Dropped and counted as framesDroppedNotPublished. */
   notPublished: number

@@ -2,6 +2,7 @@
 //! for callers whose per-call overhead (a Node-API crossing) costs more than a small frame.
 
 use super::manager::{LocalManager, LocalManagerError, PushResult};
+use super::publisher::Publisher;
 use crate::packet::Extensions;
 
 /// How the frames of one `push_frames` call fared, counted by `PushResult`.
@@ -36,12 +37,27 @@ pub fn frame_ranges<'a>(data: &'a [u8], ends: &'a [u32]) -> impl Iterator<Item =
     })
 }
 
+/// Nothing is queued from a malformed batch: ends out of order or past `data`, or a timestamp
+/// count that does not match.
+fn check_batch(data: &[u8], ends: &[u32], user_timestamps: Option<&[u64]>) -> Result<(), LocalManagerError> {
+    if frame_ranges(data, ends).any(|f| f.is_none()) {
+        return Err(LocalManagerError::InvalidArgument("ends must be non-decreasing and within data".into()));
+    }
+    if user_timestamps.is_some_and(|t| t.len() != ends.len()) {
+        return Err(LocalManagerError::InvalidArgument("userTimestamps must have one entry per frame".into()));
+    }
+    Ok(())
+}
+
+fn extensions(user_timestamps: Option<&[u64]>, i: usize) -> Extensions {
+    Extensions { e2ee: None, user_timestamp: user_timestamps.map(|t| t[i]) }
+}
+
 impl LocalManager {
     /// `push_frame` for every frame of `data`/`ends` (see `frame_ranges`), in order, with the
     /// same queue semantics. `user_timestamps`, if given, has one entry per frame. Nothing is
-    /// queued when an argument is malformed (ends out of order or past `data`, a timestamp count
-    /// that does not match). With `drop_oldest` false, frames after the first `Full` one are also
-    /// `Full`: the queue does not drain during the call.
+    /// queued when an argument is malformed (see `check_batch`). With `drop_oldest` false, frames
+    /// after the first `Full` one are also `Full`: the queue does not drain during the call.
     pub fn push_frames(
         &mut self,
         handle: u16,
@@ -50,16 +66,42 @@ impl LocalManager {
         user_timestamps: Option<&[u64]>,
         drop_oldest: bool,
     ) -> Result<PushCounts, LocalManagerError> {
-        if frame_ranges(data, ends).any(|f| f.is_none()) {
-            return Err(LocalManagerError::InvalidArgument("ends must be non-decreasing and within data".into()));
-        }
-        if user_timestamps.is_some_and(|t| t.len() != ends.len()) {
-            return Err(LocalManagerError::InvalidArgument("userTimestamps must have one entry per frame".into()));
-        }
+        check_batch(data, ends, user_timestamps)?;
         let mut counts = PushCounts::default();
         for (i, frame) in frame_ranges(data, ends).flatten().enumerate() {
-            let extensions = Extensions { e2ee: None, user_timestamp: user_timestamps.map(|t| t[i]) };
-            counts.count(self.push_frame(handle, frame, &extensions, drop_oldest)?);
+            counts.count(self.push_frame(handle, frame, &extensions(user_timestamps, i), drop_oldest)?);
+        }
+        Ok(counts)
+    }
+}
+
+impl Publisher {
+    /// `push_frame` (refusals counted) for frames `from..` of `data`/`ends`, as
+    /// `LocalManager::push_frames`. With `stop_when_full`, returns at the first frame the full
+    /// queue refuses, neither refusing nor counting it: the caller sends what the channel takes
+    /// and calls again from there, so a batch longer than the queue is not cut short by it.
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_frames(
+        &mut self,
+        handle: u16,
+        data: &[u8],
+        ends: &[u32],
+        user_timestamps: Option<&[u64]>,
+        from: usize,
+        drop_oldest: bool,
+        stop_when_full: bool,
+    ) -> Result<PushCounts, LocalManagerError> {
+        check_batch(data, ends, user_timestamps)?;
+        let mut counts = PushCounts::default();
+        for (i, frame) in frame_ranges(data, ends).flatten().enumerate().skip(from) {
+            let ext = extensions(user_timestamps, i);
+            let result = if stop_when_full && !drop_oldest {
+                self.push_frame_unless_full(handle, frame, &ext)?
+            } else {
+                Some(self.push_frame(handle, frame, &[], &ext, drop_oldest)?)
+            };
+            let Some(result) = result else { break };
+            counts.count(result);
         }
         Ok(counts)
     }

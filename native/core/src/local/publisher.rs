@@ -308,6 +308,13 @@ impl Publisher {
         Ok(result)
     }
 
+    /// `push_frame` without `drop_oldest`, but a full queue leaves the frame to be pushed again
+    /// later (None) instead of refusing and counting it.
+    pub(super) fn push_frame_unless_full(&mut self, handle: u16, payload: &[u8], extensions: &Extensions) -> Result<Option<PushResult>, LocalManagerError> {
+        let result = self.manager.push_frame(handle, payload, extensions, false)?;
+        Ok((result != PushResult::Full).then_some(result))
+    }
+
     /// The caller could not encrypt a frame for this track.
     pub fn count_encryption_failure(&mut self, handle: u16) {
         if let Some(p) = self.publications.get_mut(&handle) {

@@ -1,6 +1,7 @@
 //! Virtual time throughout: one `Instant` base plus offsets, nothing sleeps.
 
 use super::*;
+use crate::local::PushCounts;
 use crate::metadata::{Encoding, SchemaId};
 
 const MS: Duration = Duration::from_millis(1);
@@ -317,4 +318,24 @@ fn handles_run_out() {
         p.cancel_publish(h);
     }
     assert_eq!(p.publish(named("one more"), t0), Err(PublishError::LimitReached));
+}
+
+#[test]
+fn a_batch_stops_at_a_full_queue_without_counting_then_resumes_from_there() {
+    let (mut p, t0) = publisher();
+    let h = published(&mut p, "a", t0);
+    let (data, ends) = (b"abcdef", [1, 2, 3, 4, 5, 6]);
+    let counts = p.push_frames(h, data, &ends, Some(&[1, 2, 3, 4, 5, 6]), 0, false, true).unwrap();
+    assert_eq!(counts, PushCounts { queued: 4, ..Default::default() });
+    assert_eq!(p.stats(h).unwrap().frames_dropped_queue_full, 0);
+    assert!(p.poll_transmit(1, t0).is_some());
+    let counts = p.push_frames(h, data, &ends, Some(&[1, 2, 3, 4, 5, 6]), 4, false, true).unwrap();
+    assert_eq!(counts, PushCounts { queued: 1, ..Default::default() });
+    // Without stopping, the full queue refuses the rest, and counts it.
+    let counts = p.push_frames(h, data, &ends, None, 5, false, false).unwrap();
+    assert_eq!(counts, PushCounts { full: 1, ..Default::default() });
+    assert_eq!(p.stats(h).unwrap().frames_dropped_queue_full, 1);
+    let counts = p.push_frames(h, data, &ends, None, 5, true, true).unwrap();
+    assert_eq!(counts, PushCounts { queued_dropped_oldest: 1, ..Default::default() });
+    assert!(p.push_frames(h, data, &[2, 1], None, 0, false, true).is_err());
 }

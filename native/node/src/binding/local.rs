@@ -209,13 +209,7 @@ impl LocalManager {
                 Some(args::biguint64_array(&user_timestamps, "userTimestamps")?)
             };
             let counts = s.manager.push_frames(handle, &data, &ends, timestamps.as_deref(), drop_oldest)?;
-            let n = |c: usize| c as u32;
-            Ok(PushCounts {
-                queued: n(counts.queued),
-                queued_dropped_oldest: n(counts.queued_dropped_oldest),
-                full: n(counts.full),
-                not_published: n(counts.not_published),
-            })
+            Ok(PushCounts::from(counts))
         })
     }
 

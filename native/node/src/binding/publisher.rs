@@ -8,7 +8,7 @@ use super::args;
 use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::machine::{self, count, JsTrackMetadata, MsClock};
-use super::shapes::TransmitBatch;
+use super::shapes::{PushCounts, TransmitBatch};
 use crate::local::protocol::{self, PublishFailure, RejectReason};
 use crate::local::{self, UnpublishCause};
 
@@ -293,6 +293,43 @@ impl Publisher {
         tail: Unknown<'e>,
     ) -> napi::Result<u32> {
         self.with(env, |s| data_path::push_frame(&mut s.publisher, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
+    }
+
+    /// As LocalManager.pushFrames for frames `from..` (refusals counted). With `stopWhenFull`
+    /// (and not dropOldest), it returns at the first frame a full queue would refuse, leaving it
+    /// uncounted: the caller drains the queue and calls again from the next unpushed frame.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, stopWhenFull: boolean"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn push_frames<'e>(
+        &self,
+        env: &'e Env,
+        handle: Unknown<'e>,
+        data: Unknown<'e>,
+        ends: Unknown<'e>,
+        user_timestamps: Unknown<'e>,
+        from: Unknown<'e>,
+        drop_oldest: Unknown<'e>,
+        stop_when_full: Unknown<'e>,
+    ) -> napi::Result<PushCounts> {
+        self.with(env, |s| {
+            // Scalars first: the byte borrows must come last (see data_path::push_frame).
+            let handle = handle_arg(&handle)?;
+            let from = args::integer_in(&from, "from", 0, u32::MAX)? as usize;
+            let drop_oldest = args::boolean(&drop_oldest, "dropOldest")?;
+            let stop_when_full = args::boolean(&stop_when_full, "stopWhenFull")?;
+            let data = args::bytes(&data, "data")?;
+            let ends = args::uint32_array(&ends, "ends")?;
+            let timestamps = if args::is_nullish(&user_timestamps)? {
+                None
+            } else {
+                Some(args::biguint64_array(&user_timestamps, "userTimestamps")?)
+            };
+            let counts = s.publisher.push_frames(handle, &data, &ends, timestamps.as_deref(), from, drop_oldest, stop_when_full)?;
+            Ok(PushCounts::from(counts))
+        })
     }
 
     /// The caller could not encrypt a frame for this track.

@@ -171,10 +171,18 @@ pub struct PushCounts {
     pub queued: u32,
     /// Queued after evicting the oldest queued frame (counted as framesDroppedQueueFull).
     pub queued_dropped_oldest: u32,
-    /// Refused: the queue was full (not counted: the caller decides).
+    /// Refused: the queue was full (LocalManager leaves it uncounted; Publisher counts it).
     pub full: u32,
     /// Dropped and counted as framesDroppedNotPublished.
     pub not_published: u32,
+}
+
+impl From<crate::local::PushCounts> for PushCounts {
+    fn from(c: crate::local::PushCounts) -> Self {
+        // At most one per frame, and a batch's ends are u32 offsets.
+        let n = |c: usize| c as u32;
+        PushCounts { queued: n(c.queued), queued_dropped_oldest: n(c.queued_dropped_oldest), full: n(c.full), not_published: n(c.not_published) }
+    }
 }
 
 /// Only read (by updateParticipant), declared for its TypeScript type.

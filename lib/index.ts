@@ -53,6 +53,8 @@ export {
   type DataTrackStreamEndReason,
   type DataTrackStreamStats,
   type DataTrackSendOptions,
+  type DataTrackFrameBatch,
+  type DataTrackPushFramesResult,
   type DataTrackFrameEncoding,
   type DataTrackSchemaEncoding,
   type DataTrackSchemaId,

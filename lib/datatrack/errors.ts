@@ -50,12 +50,21 @@ export class DataTrackPublishError extends DataTrackError<DataTrackPublishErrorR
 export type DataTrackPushErrorReason = 'trackUnpublished' | 'queueFull' | 'emptyFrame' | 'frameTooLarge' | 'encryptionFailed';
 
 export class DataTrackPushError extends DataTrackError<DataTrackPushErrorReason> {
-  /** The very frame object that was rejected, so the caller can retry or account for it. */
+  /**
+   * The rejected frame, so the caller can retry or account for it: the very object given to
+   * tryPush; from pushFrames, the item at `index` (a view into `payloads` for the contiguous form).
+   */
   readonly frame: DataTrackFrame;
+  /**
+   * From pushFrames: the position of `frame` in the batch. Frames before it were pushed (after a
+   * 'queueFull' or 'encryptionFailed'), or none was (any other reason: the batch is checked first).
+   */
+  readonly index?: number;
 
-  constructor(reason: DataTrackPushErrorReason, message: string, frame: DataTrackFrame, options?: { cause?: unknown }) {
-    super(reason, message, options);
+  constructor(reason: DataTrackPushErrorReason, message: string, frame: DataTrackFrame, options?: { cause?: unknown; index?: number }) {
+    super(reason, message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.frame = frame;
+    if (options?.index !== undefined) this.index = options.index;
   }
 }
 

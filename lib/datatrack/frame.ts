@@ -5,7 +5,7 @@ export interface DataTrackFrame {
   userTimestamp?: bigint;
 }
 
-const U64_MAX = (1n << 64n) - 1n;
+export const U64_MAX = (1n << 64n) - 1n;
 
 /** Milliseconds since the frame's `userTimestamp` (Unix ms), or undefined if it has none or it lies in the future. */
 export function msSinceTimestamp(frame: DataTrackFrame, nowMs: number = Date.now()): number | undefined {

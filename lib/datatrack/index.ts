@@ -11,6 +11,7 @@ export {
   type DataTrackSchemaStoreErrorReason,
 } from './errors';
 export { DataTrackFrame, msSinceTimestamp } from './frame';
+export type { DataTrackFrameBatch, DataTrackPushFramesResult } from './frame-batch';
 export { DataTrackStream, type DataTrackStreamEndReason, type DataTrackStreamStats } from './frame-stream';
 export { LocalDataTrack, type DataTrackSendOptions } from './local-track';
 export { RemoteDataTrack } from './remote-track';

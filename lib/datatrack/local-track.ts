@@ -3,11 +3,13 @@
 import type { NativePublisher } from '../native/binding';
 import { DataTrackPushError } from './errors';
 import type { DataTrackFrame } from './frame';
+import type { DataTrackFrameBatch, DataTrackPushFramesResult } from './frame-batch';
 import type { DataTrackInfo, LocalDataTrackStats, QueueFullPolicy } from './types';
 
 /** @internal What a LocalDataTrack needs from the layer that owns it. */
 export interface LocalTrackOwner {
   push(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): void;
+  pushFrames(track: LocalDataTrack, frames: Iterable<DataTrackFrame | Uint8Array> | DataTrackFrameBatch, policy: QueueFullPolicy): DataTrackPushFramesResult;
   unpublish(track: LocalDataTrack): Promise<void>;
   stats(track: LocalDataTrack): LocalDataTrackStats;
 }
@@ -62,6 +64,31 @@ export class LocalDataTrack {
    */
   tryPush(frame: DataTrackFrame, options?: { onQueueFull?: QueueFullPolicy }): void {
     this.owner.push(this, frame, options?.onQueueFull ?? 'throw');
+  }
+
+  /**
+   * tryPush for many frames in one call, for many small frames (telemetry, sensor samples): the
+   * per-call cost of crossing into the addon is paid once per batch instead of once per frame.
+   * Takes frames (or bare payloads), or the cheaper contiguous form `{ payloads, ends,
+   * userTimestamps? }` that is handed to the addon without a copy.
+   *
+   * Every frame is checked first: a malformed one rejects the whole call before anything is
+   * pushed (DataTrackPushError 'emptyFrame' or 'frameTooLarge' with the frame's `index`, or a
+   * TypeError/RangeError; 'trackUnpublished' with index 0). Then each frame meets the queue in
+   * order, as with tryPush: frames go out while the data channel has room, and `onQueueFull`
+   * (default 'throw') applies only to those that find the queue still full. With 'throw', frames
+   * before the error's `index` were pushed and the rest were not; with 'drop' or 'dropOldest',
+   * the result says how many frames were queued, dropped or evicted.
+   *
+   * E2EE tracks seal each frame with its own IV, so they are pushed frame by frame (same
+   * semantics, without the batch speed-up); so is a batch that mixes frames with and without a
+   * userTimestamp. An 'encryptionFailed' error has the `index` of the first frame not pushed.
+   */
+  pushFrames(
+    frames: Iterable<DataTrackFrame | Uint8Array> | DataTrackFrameBatch,
+    options?: { onQueueFull?: QueueFullPolicy },
+  ): DataTrackPushFramesResult {
+    return this.owner.pushFrames(this, frames, options?.onQueueFull ?? 'throw');
   }
 
   /**

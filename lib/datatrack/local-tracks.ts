@@ -7,6 +7,7 @@ import { type NativeError, type NativePublishError, type NativePublisher, type N
 import type { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import { DataTrackPublishError, DataTrackPushError } from './errors';
 import { type DataTrackFrame, checkFrame, maxFramePayload } from './frame';
+import { type DataTrackFrameBatch, type DataTrackPushFramesResult, type PackedFrames, packFrames } from './frame-batch';
 import type { DataTrackHost } from './host';
 import { LocalDataTrack, type LocalTrackOwner } from './local-track';
 import { metadataFromNative, metadataFromProto, metadataToNative, publishRequest, syncStateTrack, unpublishRequest } from './proto';
@@ -165,6 +166,83 @@ export class LocalTracks implements LocalTrackOwner {
   // ---- LocalTrackOwner ----
 
   push(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): void {
+    this.pushOne(track, frame, policy);
+  }
+
+  pushFrames(track: LocalDataTrack, input: Iterable<DataTrackFrame | Uint8Array> | DataTrackFrameBatch, policy: QueueFullPolicy): DataTrackPushFramesResult {
+    const batch = packFrames(input, track.info.usesE2ee);
+    const result = { queued: 0, dropped: 0, evicted: 0 };
+    if (batch.count === 0) return result;
+    if (!track.isPublished) throw unpublishedError(track, batch.frame(0), 0);
+    // Each encrypted frame has its own IV, sealed here; a batch mixing stamped and unstamped
+    // frames has no one timestamp array: both go frame by frame.
+    if (track.info.usesE2ee || batch.userTimestamps === undefined) return this.pushEach(track, batch, policy, result);
+    const { data, ends, userTimestamps } = batch;
+    const publisher = track._publisher;
+    /** Frames from..to-1; `to` short of the end only to refuse (and count) exactly one. */
+    const pushFrom = (from: number, dropOldest: boolean, stopWhenFull: boolean, to = batch.count) => {
+      const cut = to < batch.count;
+      try {
+        return publisher.pushFrames(
+          track._handle,
+          data,
+          cut ? ends.subarray(0, to) : ends,
+          cut ? (userTimestamps?.subarray(0, to) ?? null) : userTimestamps,
+          from,
+          dropOldest,
+          stopWhenFull,
+        );
+      } catch (err) {
+        if ((err as NativeError).code === 'UnknownTrack') throw unpublishedError(track, batch.frame(from), from);
+        throw err;
+      }
+    };
+    // As frame-by-frame pushes would: the queue absorbs only what the channel cannot take yet,
+    // so the policy applies to the frames that meet a queue still full after a flush.
+    let next = 0;
+    while (next < batch.count) {
+      const c = pushFrom(next, false, true);
+      const taken = c.queued + c.notPublished;
+      result.queued += c.queued;
+      result.dropped += c.notPublished;
+      next += taken;
+      if (taken > 0) {
+        if (c.queued > 0) this.sender.flush();
+        continue;
+      }
+      if (policy === 'throw') {
+        // As tryPush: the refused frame is counted, the ones after it were never offered.
+        pushFrom(next, false, false, next + 1);
+        throw new DataTrackPushError('queueFull', `the send queue of '${track.name}' is full at frame ${next} of the batch`, batch.frame(next), { index: next });
+      }
+      const rest = pushFrom(next, policy === 'dropOldest', false);
+      result.queued += rest.queued + rest.queuedDroppedOldest;
+      result.evicted += rest.queuedDroppedOldest;
+      result.dropped += rest.full + rest.notPublished;
+      break;
+    }
+    return result;
+  }
+
+  private pushEach(track: LocalDataTrack, batch: PackedFrames, policy: QueueFullPolicy, result: DataTrackPushFramesResult): DataTrackPushFramesResult {
+    for (let i = 0; i < batch.count; i++) {
+      const frame = batch.frame(i);
+      let pushed: PushResult;
+      try {
+        pushed = this.pushOne(track, frame, policy);
+      } catch (err) {
+        if (!(err instanceof DataTrackPushError)) throw err;
+        throw new DataTrackPushError(err.reason, `frame ${i} of the batch: ${err.message}`, frame, { index: i, cause: err.cause });
+      }
+      if (pushed === PushResult.Queued || pushed === PushResult.QueuedDroppedOldest) result.queued++;
+      else result.dropped++;
+      if (pushed === PushResult.QueuedDroppedOldest) result.evicted++;
+    }
+    return result;
+  }
+
+  /** Pushes one frame; returns what the queue did with it (Full only under 'drop'). */
+  private pushOne(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): PushResult {
     if (!track.isPublished) throw unpublishedError(track, frame);
     const userTimestamp = checkFrame(frame);
     const size = frame.payload.length;
@@ -199,11 +277,11 @@ export class LocalTracks implements LocalTrackOwner {
       throw err;
     }
     if (result === PushResult.Full) {
-      if (policy === 'drop') return;
+      if (policy === 'drop') return result;
       throw new DataTrackPushError('queueFull', `the send queue of '${track.name}' is full`, frame);
     }
-    if (result === PushResult.NotPublished) return;
-    this.sender.flush();
+    if (result !== PushResult.NotPublished) this.sender.flush();
+    return result;
   }
 
   unpublish(track: LocalDataTrack): Promise<void> {
@@ -246,6 +324,6 @@ function publishError(e: NativePublishError): DataTrackPublishError {
   return new DataTrackPublishError(e.reason, e.message, e.rawMessage !== null ? { rawMessage: e.rawMessage } : undefined);
 }
 
-function unpublishedError(track: LocalDataTrack, frame: DataTrackFrame): DataTrackPushError {
-  return new DataTrackPushError('trackUnpublished', `data track '${track.name}' is not published`, frame);
+function unpublishedError(track: LocalDataTrack, frame: DataTrackFrame, index?: number): DataTrackPushError {
+  return new DataTrackPushError('trackUnpublished', `data track '${track.name}' is not published`, frame, { index });
 }

@@ -647,6 +647,133 @@ describe('pushing and receiving', () => {
   });
 });
 
+describe('pushFrames', () => {
+  async function pair(opts: { alice?: object; bob?: object } = {}, publish: string | { name: string; queueCapacity?: number } = 't') {
+    const alice = sfu.join('alice', opts.alice);
+    const bob = sfu.join('bob', opts.bob);
+    const local = await alice.controller.publishDataTrack(publish);
+    const remote = await remoteTrack(bob, 'alice', local.name);
+    return { alice, bob, local, remote };
+  }
+
+  /** `n` frames of `size` bytes back to back, frame i filled with i. */
+  function contiguous(n: number, size: number) {
+    const payloads = new Uint8Array(n * size);
+    for (let i = 0; i < n; i++) payloads.fill(i & 0xff, i * size, (i + 1) * size);
+    const ends = Uint32Array.from({ length: n }, (_, i) => (i + 1) * size);
+    return { payloads, ends };
+  }
+
+  function thrown(fn: () => unknown): unknown {
+    try {
+      fn();
+    } catch (err) {
+      return err;
+    }
+    throw new Error('did not throw');
+  }
+
+  test('a contiguous batch longer than the queue arrives whole and in order, with its timestamps', async () => {
+    const { local, remote } = await pair();
+    const n = 200; // the room's queue holds 16: the batch goes out as the channel takes it
+    const stream = await remote.subscribe({ bufferSize: n });
+    const { payloads, ends } = contiguous(n, 64);
+    const userTimestamps = BigUint64Array.from({ length: n }, (_, i) => BigInt(i) * 1000n);
+    expect(local.pushFrames({ payloads, ends, userTimestamps })).toEqual({ queued: n, dropped: 0, evicted: 0 });
+    for (let i = 0; i < n; i++) {
+      const f = await read(stream);
+      expect([f.payload.length, f.payload[0], f.userTimestamp]).toEqual([64, i & 0xff, BigInt(i) * 1000n]);
+    }
+    expect(local.stats()).toMatchObject({ framesSent: n, framesDropped: { queueFull: 0 }, queuedFrames: 0 });
+  });
+
+  test('frames and bare payloads; a batch mixing stamped and unstamped frames keeps each as given', async () => {
+    const { local, remote } = await pair();
+    const stream = await remote.subscribe();
+    const frames = [Uint8Array.of(1), { payload: Uint8Array.of(2), userTimestamp: 0n }, { payload: Uint8Array.of(3, 3) }];
+    expect(local.pushFrames(frames)).toEqual({ queued: 3, dropped: 0, evicted: 0 });
+    const got = [await read(stream), await read(stream), await read(stream)];
+    expect(got.map((f) => [...f.payload])).toEqual([[1], [2], [3, 3]]);
+    expect(got.map((f) => f.userTimestamp)).toEqual([undefined, 0n, undefined]);
+    // number[] ends and bigint[] timestamps, and an empty batch.
+    expect(local.pushFrames({ payloads: Uint8Array.of(7, 8, 8), ends: [1, 3], userTimestamps: [5n, 6n] })).toMatchObject({ queued: 2 });
+    expect([...(await read(stream)).payload]).toEqual([7]);
+    expect((await read(stream)).userTimestamp).toBe(6n);
+    expect(local.pushFrames([])).toEqual({ queued: 0, dropped: 0, evicted: 0 });
+  });
+
+  test('a bad frame rejects the whole batch, naming its index, before anything is pushed', async () => {
+    const { alice, local } = await pair();
+    const sentBefore = alice.channel!.sent.length;
+    const empty = thrown(() => local.pushFrames({ payloads: new Uint8Array(8), ends: [2, 4, 4, 8] })) as DataTrackPushError;
+    expect(empty).toBeInstanceOf(DataTrackPushError);
+    expect(empty).toMatchObject({ reason: 'emptyFrame', index: 2 });
+    expect(empty.frame.payload.length).toBe(0);
+    const big = { payload: new Uint8Array(2_046_465) };
+    const tooLarge = thrown(() => local.pushFrames([Uint8Array.of(1), big], { onQueueFull: 'drop' })) as DataTrackPushError;
+    expect(tooLarge).toMatchObject({ reason: 'frameTooLarge', index: 1 });
+    expect(tooLarge.frame).toBe(big);
+    expect(thrown(() => local.pushFrames({ payloads: new Uint8Array(4), ends: [3, 2] }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => local.pushFrames({ payloads: new Uint8Array(4), ends: [5] }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => local.pushFrames({ payloads: new Uint8Array(4), ends: [4], userTimestamps: [1n, 2n] }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => local.pushFrames({ payloads: new Uint8Array(4), ends: [4], userTimestamps: [-1n] }))).toBeInstanceOf(RangeError);
+    expect(thrown(() => local.pushFrames([Uint8Array.of(1), { payload: 'x' } as never]))).toBeInstanceOf(TypeError);
+    expect(alice.channel!.sent.length).toBe(sentBefore);
+    expect(local.stats()).toMatchObject({ framesSent: 0, queuedFrames: 0, framesDropped: { queueFull: 0 } });
+  });
+
+  test('queue full: throw names the first frame not pushed, drop and dropOldest report what they did', async () => {
+    const { alice, local, remote } = await pair({ alice: { queueCapacity: 4 } });
+    const stream = await remote.subscribe({ bufferSize: 32 });
+    alice.channel!.isOpen = false; // frames wait in the queue
+    const { payloads, ends } = contiguous(6, 1);
+    const err = thrown(() => local.pushFrames({ payloads, ends })) as DataTrackPushError;
+    expect(err).toMatchObject({ reason: 'queueFull', index: 4 });
+    expect([...err.frame.payload]).toEqual([4]);
+    // As tryPush: the refused frame is counted, the queue holds frames 0-3.
+    expect(local.stats()).toMatchObject({ queuedFrames: 4, framesDropped: { queueFull: 1 } });
+    expect(local.pushFrames({ payloads, ends }, { onQueueFull: 'drop' })).toEqual({ queued: 0, dropped: 6, evicted: 0 });
+    expect(local.pushFrames({ payloads: payloads.subarray(4), ends: [1, 2] }, { onQueueFull: 'dropOldest' })).toEqual({ queued: 2, dropped: 0, evicted: 2 });
+    expect(local.stats()).toMatchObject({ queuedFrames: 4, framesDropped: { queueFull: 9 } });
+    alice.channel!.isOpen = true;
+    alice.controller.onChannelOpen();
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push((await read(stream)).payload[0]);
+    expect(got).toEqual([2, 3, 4, 5]);
+  });
+
+  test('unpublished: trackUnpublished at index 0, nothing pushed', async () => {
+    const { local } = await pair();
+    await local.unpublish();
+    expect(thrown(() => local.pushFrames([Uint8Array.of(1)]))).toMatchObject({ reason: 'trackUnpublished', index: 0 });
+  });
+
+  test('E2EE: each frame sealed with its own IV, timestamps kept; no key fails at index 0', async () => {
+    const kp = new KeyProvider();
+    await kp.setSharedKey('k');
+    const kb = new KeyProvider();
+    await kb.setSharedKey('k');
+    const { local, remote } = await pair({ alice: { encryption: { keyProvider: kp } }, bob: { encryption: { keyProvider: kb } } });
+    const stream = await remote.subscribe({ bufferSize: 64 });
+    const n = 40;
+    const { payloads, ends } = contiguous(n, 32);
+    const userTimestamps = BigUint64Array.from({ length: n }, (_, i) => BigInt(i + 1));
+    expect(local.pushFrames({ payloads, ends, userTimestamps })).toEqual({ queued: n, dropped: 0, evicted: 0 });
+    const ivs = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const f = await read(stream);
+      expect([f.payload.length, f.payload[0], f.userTimestamp]).toEqual([32, i, BigInt(i + 1)]);
+    }
+    for (const pkt of sfu.forwarded.slice(-n)) ivs.add(Buffer.from(native().decodePacket(pkt).header.e2ee!.iv).toString('hex'));
+    expect(ivs.size).toBe(n);
+
+    const alone = sfu.join('carol', { encryption: { keyProvider: new KeyProvider() } });
+    const t = await alone.controller.publishDataTrack('x');
+    expect(thrown(() => t.pushFrames([Uint8Array.of(1), Uint8Array.of(2)]))).toMatchObject({ reason: 'encryptionFailed', index: 0 });
+    expect(t.stats().framesDropped.encryptionFailed).toBe(1);
+  });
+});
+
 describe('schemas', () => {
   test('define and get', async () => {
     const alice = sfu.join('alice');

@@ -55,6 +55,25 @@ describe.each(serverKinds())('data tracks end to end [%s]', (kind) => {
     expect(remote.stats().framesDropped).toMatchObject({ incomplete: 0, interrupted: 0 });
   });
 
+  test('pushFrames: every frame of a 500-frame batch arrives in order with its user timestamp', async () => {
+    const { local, remote } = await pair();
+    const n = 500;
+    const size = 64;
+    const stream = await remote.subscribe({ bufferSize: n });
+    const payloads = crypto.randomBytes(n * size);
+    const ends = Uint32Array.from({ length: n }, (_, i) => (i + 1) * size);
+    const userTimestamps = BigUint64Array.from({ length: n }, (_, i) => 1_700_000_000_000n + BigInt(i));
+    expect(local.pushFrames({ payloads, ends, userTimestamps })).toEqual({ queued: n, dropped: 0, evicted: 0 });
+    for (let i = 0; i < n; i++) {
+      const f = await read(stream);
+      const sent = payloads.subarray(i * size, (i + 1) * size);
+      if (!sent.equals(f.payload) || f.userTimestamp !== userTimestamps[i]) {
+        throw new Error(`frame ${i}: got ${f.payload.length} bytes stamped ${f.userTimestamp}`);
+      }
+    }
+    expect(remote.stats().framesDelivered).toBe(n);
+  });
+
   test('published state and waitForUnpublish on both sides', async () => {
     const { local, remote } = await pair();
     expect(local.isPublished).toBe(true);

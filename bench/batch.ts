@@ -7,9 +7,19 @@
 // Both deliver every frame to JS (the batch form as one Buffer + ends + trackIds). Node-API
 // crossings, not the Rust work, bound the per-frame form at small sizes.
 //
+// The same through the public API: a published LocalDataTrack (controller, Publisher, FrameSender)
+// whose channel stages packets for a RemoteManager.handlePackets per BATCH frames (the receive
+// side is the same for both rows):
+//
+//   tryPush:    LocalDataTrack.tryPush per frame (each is on the wire before it returns)
+//   pushFrames: LocalDataTrack.pushFrames({ payloads, ends }) per BATCH frames (room defaults:
+//               the frames the channel takes at once bypass the 16-frame queue, so one native
+//               push and one flush per batch)
+//
 // Run: npm run bench:batch   (tsx bench/batch.ts)
 
 import { native, type NativeLocalManager, type NativeRemoteManager } from '../lib/native/binding';
+import { type PublicTrackPipeline, publicTrackPipeline } from './lib/public-track';
 
 const SIZE = 64;
 const FRAMES = 2_000_000;
@@ -76,6 +86,36 @@ function batched(frames: number): number {
   return delivered;
 }
 
+function publicPerFrame(p: PublicTrackPipeline): (frames: number) => number {
+  const frame = { payload: Buffer.alloc(SIZE, 0xab) };
+  return (frames) => {
+    let delivered = 0;
+    for (let sent = 0; sent < frames; ) {
+      const n = Math.min(BATCH, frames - sent);
+      for (let i = 0; i < n; i++) p.track.tryPush(frame);
+      sent += n;
+      delivered += p.drain();
+    }
+    return delivered;
+  };
+}
+
+function publicBatched(p: PublicTrackPipeline): (frames: number) => number {
+  const payloads = Buffer.alloc(SIZE * BATCH, 0xab);
+  const ends = Uint32Array.from({ length: BATCH }, (_, i) => (i + 1) * SIZE);
+  return (frames) => {
+    let delivered = 0;
+    for (let sent = 0; sent < frames; ) {
+      const n = Math.min(BATCH, frames - sent);
+      const result = p.track.pushFrames({ payloads: payloads.subarray(0, n * SIZE), ends: ends.subarray(0, n) });
+      if (result.queued !== n) throw new Error(`queued ${result.queued} of ${n}`);
+      sent += n;
+      delivered += p.drain();
+    }
+    return delivered;
+  };
+}
+
 /** Best of three runs after a warm-up, in frames per second. */
 function measure(run: (frames: number) => number, frames: number): number {
   run(frames / 10);
@@ -90,16 +130,22 @@ function measure(run: (frames: number) => number, frames: number): number {
   return frames / best;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const one = measure(perFrame, FRAMES / 4);
   const many = measure(batched, FRAMES);
+  const publicOne = measure(publicPerFrame(await publicTrackPipeline({}, SIZE, BATCH)), FRAMES / 4);
+  const publicMany = measure(publicBatched(await publicTrackPipeline({}, SIZE, BATCH)), FRAMES);
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  console.log(`${SIZE} B frames, packetize + depacketize (node ${process.version}, best of 3 runs)`);
-  console.log(`| calls     | frames/s   |`);
-  console.log(`|-----------|------------|`);
-  console.log(`| per frame | ${fmt(one).padStart(10)} |`);
-  console.log(`| batch     | ${fmt(many).padStart(10)} |`);
-  console.log(`batch / per frame: ${(many / one).toFixed(1)}x`);
+  const row = (label: string, n: number) => console.log(`| ${label.padEnd(27)} | ${fmt(n).padStart(10)} |`);
+  console.log(`${SIZE} B frames, packetize + depacketize, ${BATCH} frames per batch (node ${process.version}, best of 3 runs)`);
+  console.log(`| ${'calls'.padEnd(27)} | frames/s   |`);
+  console.log(`|${'-'.repeat(29)}|------------|`);
+  row('addon: pushFrame per frame', one);
+  row('addon: pushFrames', many);
+  row('public: tryPush per frame', publicOne);
+  row('public: pushFrames', publicMany);
+  console.log(`addon batch / per frame: ${(many / one).toFixed(1)}x`);
+  console.log(`public pushFrames / tryPush: ${(publicMany / publicOne).toFixed(1)}x`);
 }
 
-main();
+void main();

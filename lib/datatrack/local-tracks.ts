@@ -180,7 +180,7 @@ export class LocalTracks implements LocalTrackOwner {
     const { data, ends, userTimestamps } = batch;
     const publisher = track._publisher;
     /** Frames from..to-1; `to` short of the end only to refuse (and count) exactly one. */
-    const pushFrom = (from: number, dropOldest: boolean, stopWhenFull: boolean, to = batch.count) => {
+    const pushFrom = (from: number, dropOldest: boolean, transmitNow: number | null, to = batch.count) => {
       const cut = to < batch.count;
       try {
         return publisher.pushFrames(
@@ -190,18 +190,19 @@ export class LocalTracks implements LocalTrackOwner {
           cut ? (userTimestamps?.subarray(0, to) ?? null) : userTimestamps,
           from,
           dropOldest,
-          stopWhenFull,
+          transmitNow,
         );
       } catch (err) {
         if ((err as NativeError).code === 'UnknownTrack') throw unpublishedError(track, batch.frame(from), from);
         throw err;
       }
     };
-    // As frame-by-frame pushes would: the queue absorbs only what the channel cannot take yet,
-    // so the policy applies to the frames that meet a queue still full after a flush.
+    // As frame-by-frame pushes would: frames the channel takes at once go straight through (one
+    // native call for all of them, then one flush), the queue absorbs what it cannot take yet,
+    // and the policy applies to the frames that meet a queue still full after a flush.
     let next = 0;
     while (next < batch.count) {
-      const c = pushFrom(next, false, true);
+      const c = pushFrom(next, false, framesThatFit(ends, next, this.sender.room()));
       const taken = c.queued + c.notPublished;
       result.queued += c.queued;
       result.dropped += c.notPublished;
@@ -212,10 +213,10 @@ export class LocalTracks implements LocalTrackOwner {
       }
       if (policy === 'throw') {
         // As tryPush: the refused frame is counted, the ones after it were never offered.
-        pushFrom(next, false, false, next + 1);
+        pushFrom(next, false, null, next + 1);
         throw new DataTrackPushError('queueFull', `the send queue of '${track.name}' is full at frame ${next} of the batch`, batch.frame(next), { index: next });
       }
-      const rest = pushFrom(next, policy === 'dropOldest', false);
+      const rest = pushFrom(next, policy === 'dropOldest', null);
       result.queued += rest.queued + rest.queuedDroppedOldest;
       result.evicted += rest.queuedDroppedOldest;
       result.dropped += rest.full + rest.notPublished;
@@ -322,6 +323,27 @@ export class LocalTracks implements LocalTrackOwner {
 
 function publishError(e: NativePublishError): DataTrackPublishError {
   return new DataTrackPublishError(e.reason, e.message, e.rawMessage !== null ? { rawMessage: e.rawMessage } : undefined);
+}
+
+/** Wire bytes a frame costs beyond its payload, per started packet: header and extensions, rounded up. */
+const PACKET_OVERHEAD = 64;
+const PACKET_PAYLOAD = 15_900;
+
+/**
+ * How many frames from `from` on fit, packets and all, in `room` bytes: those a flush sends at
+ * once. An estimate that errs low, so a frame it admits past the queue never waits there.
+ */
+function framesThatFit(ends: Uint32Array, from: number, room: number): number {
+  let start = from === 0 ? 0 : ends[from - 1];
+  let used = 0;
+  let i = from;
+  for (; i < ends.length; i++) {
+    const size = ends[i] - start;
+    used += size + PACKET_OVERHEAD * Math.ceil(size / PACKET_PAYLOAD);
+    if (used > room) break;
+    start = ends[i];
+  }
+  return i - from;
 }
 
 function unpublishedError(track: LocalDataTrack, frame: DataTrackFrame, index?: number): DataTrackPushError {

@@ -60,6 +60,13 @@ export class FrameSender {
     }
   }
 
+  /** Bytes the channel would take now: flush() sends queued frames until this many are out. */
+  room(): number {
+    const ch = this.channel();
+    if (ch === null || !ch.isOpen || this.flushing) return 0;
+    return Math.max(0, this.options.highWaterMark - ch.bufferedAmount);
+  }
+
   private register(ch: DataTrackChannel): void {
     this.registered.add(ch);
     ch.setBufferedAmountLowThreshold(this.options.lowWaterMark);

@@ -110,11 +110,13 @@ export declare class Publisher {
   /** As LocalManager.pushFrame; a refusal (Full) is counted in stats. */
   pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
   /**
-   * As LocalManager.pushFrames for frames `from..` (refusals counted). With `stopWhenFull`
-   * (and not dropOldest), it returns at the first frame a full queue would refuse, leaving it
-   * uncounted: the caller drains the queue and calls again from the next unpushed frame.
+   * As LocalManager.pushFrames for frames `from..`. With `transmitNow` null, a full queue
+   * refuses (counted) or, with dropOldest, evicts. With a number (and dropOldest false), the
+   * caller transmits before it returns: the first `transmitNow` frames are queued past the
+   * capacity, then it returns at the first frame a full queue would refuse, uncounted, for the
+   * caller to push again from there after transmitting.
    */
-  pushFrames(handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, stopWhenFull: boolean): PushCounts
+  pushFrames(handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, transmitNow: number | null): PushCounts
   /** The caller could not encrypt a frame for this track. */
   countEncryptionFailure(handle: number): void
   /** PublishDataTrackResponse: the metadata the SFU states wins over what was asked. */

@@ -742,6 +742,23 @@ describe('pushFrames', () => {
     expect(got).toEqual([2, 3, 4, 5]);
   });
 
+  test('on a congested channel a batch queues and drops exactly what tryPush frame by frame would', async () => {
+    const settings = { highWaterMark: 1024, lowWaterMark: 256, queueCapacity: 4 };
+    const { payloads, ends } = contiguous(100, 64);
+    const perFrame = await pair({ alice: settings }, 'one');
+    for (let i = 0; i < 100; i++) perFrame.local.tryPush({ payload: payloads.subarray(i * 64, (i + 1) * 64) }, { onQueueFull: 'drop' });
+    const expected = perFrame.local.stats(); // before the channel drains
+    const batched = sfu.join('carol', settings);
+    const local = await batched.controller.publishDataTrack('many');
+    const remote = await remoteTrack(perFrame.bob, 'carol', 'many');
+    const stream = await remote.subscribe({ bufferSize: 100 });
+    const result = local.pushFrames({ payloads, ends }, { onQueueFull: 'drop' });
+    expect(expected.framesDropped.queueFull).toBeGreaterThan(0); // the channel did fill up
+    expect(result).toEqual({ queued: 100 - expected.framesDropped.queueFull, dropped: expected.framesDropped.queueFull, evicted: 0 });
+    expect(local.stats()).toMatchObject({ framesDropped: expected.framesDropped, queuedFrames: expected.queuedFrames });
+    for (let i = 0; i < result.queued; i++) expect((await read(stream)).payload[0]).toBe(i);
+  });
+
   test('unpublished: trackUnpublished at index 0, nothing pushed', async () => {
     const { local } = await pair();
     await local.unpublish();

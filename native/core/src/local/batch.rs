@@ -75,12 +75,21 @@ impl LocalManager {
     }
 }
 
+/// How `Publisher::push_frames` treats a full queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BatchPush {
+    /// As `push_frame`: a full queue refuses (counted), or evicts with `drop_oldest`.
+    Policy { drop_oldest: bool },
+    /// The caller transmits what is queued before it returns, so the first `transmit_now`
+    /// frames are queued past the capacity (they fit in what the transport takes at once, and
+    /// per-frame pushes would have sent each at once too); the call then returns at the first
+    /// frame a full queue would refuse, neither refusing nor counting it, for the caller to push
+    /// again once it has transmitted.
+    Resumable { transmit_now: usize },
+}
+
 impl Publisher {
-    /// `push_frame` (refusals counted) for frames `from..` of `data`/`ends`, as
-    /// `LocalManager::push_frames`. With `stop_when_full`, returns at the first frame the full
-    /// queue refuses, neither refusing nor counting it: the caller sends what the channel takes
-    /// and calls again from there, so a batch longer than the queue is not cut short by it.
-    #[allow(clippy::too_many_arguments)]
+    /// `push_frame` for frames `from..` of `data`/`ends` (see `LocalManager::push_frames`), in order.
     pub fn push_frames(
         &mut self,
         handle: u16,
@@ -88,17 +97,15 @@ impl Publisher {
         ends: &[u32],
         user_timestamps: Option<&[u64]>,
         from: usize,
-        drop_oldest: bool,
-        stop_when_full: bool,
+        mode: BatchPush,
     ) -> Result<PushCounts, LocalManagerError> {
         check_batch(data, ends, user_timestamps)?;
         let mut counts = PushCounts::default();
         for (i, frame) in frame_ranges(data, ends).flatten().enumerate().skip(from) {
             let ext = extensions(user_timestamps, i);
-            let result = if stop_when_full && !drop_oldest {
-                self.push_frame_unless_full(handle, frame, &ext)?
-            } else {
-                Some(self.push_frame(handle, frame, &[], &ext, drop_oldest)?)
+            let result = match mode {
+                BatchPush::Policy { drop_oldest } => Some(self.push_frame(handle, frame, &[], &ext, drop_oldest)?),
+                BatchPush::Resumable { transmit_now } => self.push_frame_unless_full(handle, frame, &ext, i - from < transmit_now)?,
             };
             let Some(result) = result else { break };
             counts.count(result);

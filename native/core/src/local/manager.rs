@@ -303,6 +303,24 @@ impl LocalManager {
         extensions: &Extensions,
         drop_oldest: bool,
     ) -> Result<PushResult, LocalManagerError> {
+        self.enqueue(handle, payload, tail, extensions, drop_oldest, false)
+    }
+
+    /// `push_frame` of a frame the caller transmits before it returns (it fits in what the
+    /// transport takes at once): queued even past the capacity, as it will not wait there.
+    pub fn push_frame_to_transmit(&mut self, handle: u16, payload: &[u8], extensions: &Extensions) -> Result<PushResult, LocalManagerError> {
+        self.enqueue(handle, payload, &[], extensions, false, true)
+    }
+
+    fn enqueue(
+        &mut self,
+        handle: u16,
+        payload: &[u8],
+        tail: &[u8],
+        extensions: &Extensions,
+        drop_oldest: bool,
+        beyond_capacity: bool,
+    ) -> Result<PushResult, LocalManagerError> {
         let len = payload.len() + tail.len();
         if len > MAX_FRAME_LEN {
             return Err(LocalManagerError::InvalidArgument(format!("frame of {len} bytes exceeds {MAX_FRAME_LEN}")));
@@ -312,13 +330,19 @@ impl LocalManager {
             track.stats.frames_dropped_not_published += 1;
             return Ok(PushResult::NotPublished);
         }
-        if track.queue.is_full() && !drop_oldest {
+        if track.queue.is_full() && !drop_oldest && !beyond_capacity {
             return Ok(PushResult::Full);
         }
         let mut buf = self.pool.take(len);
         buf.extend_from_slice(payload);
         buf.extend_from_slice(tail);
-        let (outcome, evicted) = track.queue.push(QueuedFrame { payload: buf, extensions: *extensions }, drop_oldest);
+        let frame = QueuedFrame { payload: buf, extensions: *extensions };
+        let (outcome, evicted) = if beyond_capacity {
+            track.queue.push_beyond_capacity(frame);
+            (QueuePush::Queued, None)
+        } else {
+            track.queue.push(frame, drop_oldest)
+        };
         let result = match outcome {
             QueuePush::Queued => {
                 self.queued += 1;

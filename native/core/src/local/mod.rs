@@ -10,7 +10,7 @@ pub mod protocol;
 mod publisher;
 mod queue;
 
-pub use batch::{frame_ranges, PushCounts};
+pub use batch::{frame_ranges, BatchPush, PushCounts};
 pub use handle::HandleAllocator;
 pub use manager::{
     LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackInfo, LocalTrackState, LocalTrackStats, PushResult,

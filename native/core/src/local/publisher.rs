@@ -309,9 +309,20 @@ impl Publisher {
     }
 
     /// `push_frame` without `drop_oldest`, but a full queue leaves the frame to be pushed again
-    /// later (None) instead of refusing and counting it.
-    pub(super) fn push_frame_unless_full(&mut self, handle: u16, payload: &[u8], extensions: &Extensions) -> Result<Option<PushResult>, LocalManagerError> {
-        let result = self.manager.push_frame(handle, payload, extensions, false)?;
+    /// later (None) instead of refusing and counting it. `to_transmit`: see
+    /// `LocalManager::push_frame_to_transmit`.
+    pub(super) fn push_frame_unless_full(
+        &mut self,
+        handle: u16,
+        payload: &[u8],
+        extensions: &Extensions,
+        to_transmit: bool,
+    ) -> Result<Option<PushResult>, LocalManagerError> {
+        let result = if to_transmit {
+            self.manager.push_frame_to_transmit(handle, payload, extensions)?
+        } else {
+            self.manager.push_frame(handle, payload, extensions, false)?
+        };
         Ok((result != PushResult::Full).then_some(result))
     }
 

@@ -1,7 +1,7 @@
 //! Virtual time throughout: one `Instant` base plus offsets, nothing sleeps.
 
 use super::*;
-use crate::local::PushCounts;
+use crate::local::{BatchPush, PushCounts};
 use crate::metadata::{Encoding, SchemaId};
 
 const MS: Duration = Duration::from_millis(1);
@@ -321,21 +321,24 @@ fn handles_run_out() {
 }
 
 #[test]
-fn a_batch_stops_at_a_full_queue_without_counting_then_resumes_from_there() {
+fn a_resumable_batch_stops_uncounted_at_a_full_queue_and_takes_what_is_transmitted_at_once() {
     let (mut p, t0) = publisher();
     let h = published(&mut p, "a", t0);
-    let (data, ends) = (b"abcdef", [1, 2, 3, 4, 5, 6]);
-    let counts = p.push_frames(h, data, &ends, Some(&[1, 2, 3, 4, 5, 6]), 0, false, true).unwrap();
+    let (data, ends, stamps) = (b"abcdefgh", [1, 2, 3, 4, 5, 6, 7, 8], Some(&[1, 2, 3, 4, 5, 6, 7, 8][..]));
+    let resumable = |transmit_now| BatchPush::Resumable { transmit_now };
+    let counts = p.push_frames(h, data, &ends, stamps, 0, resumable(0)).unwrap();
     assert_eq!(counts, PushCounts { queued: 4, ..Default::default() });
     assert_eq!(p.stats(h).unwrap().frames_dropped_queue_full, 0);
-    assert!(p.poll_transmit(1, t0).is_some());
-    let counts = p.push_frames(h, data, &ends, Some(&[1, 2, 3, 4, 5, 6]), 4, false, true).unwrap();
-    assert_eq!(counts, PushCounts { queued: 1, ..Default::default() });
-    // Without stopping, the full queue refuses the rest, and counts it.
-    let counts = p.push_frames(h, data, &ends, None, 5, false, false).unwrap();
-    assert_eq!(counts, PushCounts { full: 1, ..Default::default() });
-    assert_eq!(p.stats(h).unwrap().frames_dropped_queue_full, 1);
-    let counts = p.push_frames(h, data, &ends, None, 5, true, true).unwrap();
+    // Past the capacity (4) only for the frames the caller transmits at once.
+    let counts = p.push_frames(h, data, &ends, stamps, 4, resumable(2)).unwrap();
+    assert_eq!(counts, PushCounts { queued: 2, ..Default::default() });
+    assert_eq!(p.stats(h).unwrap().queued_frames, 6);
+    while p.poll_transmit(1, t0).is_some() {}
+    // With the policy, the queue refuses (and counts) or evicts.
+    let counts = p.push_frames(h, data, &ends, None, 2, BatchPush::Policy { drop_oldest: false }).unwrap();
+    assert_eq!(counts, PushCounts { queued: 4, full: 2, ..Default::default() });
+    assert_eq!(p.stats(h).unwrap().frames_dropped_queue_full, 2);
+    let counts = p.push_frames(h, data, &ends, None, 7, BatchPush::Policy { drop_oldest: true }).unwrap();
     assert_eq!(counts, PushCounts { queued_dropped_oldest: 1, ..Default::default() });
-    assert!(p.push_frames(h, data, &[2, 1], None, 0, false, true).is_err());
+    assert!(p.push_frames(h, data, &[2, 1], None, 0, resumable(0)).is_err());
 }

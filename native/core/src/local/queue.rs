@@ -46,6 +46,12 @@ impl FrameQueue {
         (QueuePush::QueuedDroppedOldest, evicted)
     }
 
+    /// Queues `frame` whatever the capacity: for a frame that leaves before the queue is next
+    /// looked at as a bound.
+    pub fn push_beyond_capacity(&mut self, frame: QueuedFrame) {
+        self.frames.push_back(frame);
+    }
+
     pub fn pop(&mut self) -> Option<QueuedFrame> {
         self.frames.pop_front()
     }

@@ -10,7 +10,7 @@ use super::error::{entry, Failure, Outcome};
 use super::machine::{self, count, JsTrackMetadata, MsClock};
 use super::shapes::{PushCounts, TransmitBatch};
 use crate::local::protocol::{self, PublishFailure, RejectReason};
-use crate::local::{self, UnpublishCause};
+use crate::local::{self, BatchPush, UnpublishCause};
 
 struct State {
     publisher: local::Publisher,
@@ -295,12 +295,14 @@ impl Publisher {
         self.with(env, |s| data_path::push_frame(&mut s.publisher, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
     }
 
-    /// As LocalManager.pushFrames for frames `from..` (refusals counted). With `stopWhenFull`
-    /// (and not dropOldest), it returns at the first frame a full queue would refuse, leaving it
-    /// uncounted: the caller drains the queue and calls again from the next unpushed frame.
+    /// As LocalManager.pushFrames for frames `from..`. With `transmitNow` null, a full queue
+    /// refuses (counted) or, with dropOldest, evicts. With a number (and dropOldest false), the
+    /// caller transmits before it returns: the first `transmitNow` frames are queued past the
+    /// capacity, then it returns at the first frame a full queue would refuse, uncounted, for the
+    /// caller to push again from there after transmitting.
     #[napi(
         catch_unwind,
-        ts_args_type = "handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, stopWhenFull: boolean"
+        ts_args_type = "handle: number, data: Uint8Array, ends: Uint32Array, userTimestamps: BigUint64Array | null, from: number, dropOldest: boolean, transmitNow: number | null"
     )]
     #[allow(clippy::too_many_arguments)]
     pub fn push_frames<'e>(
@@ -312,14 +314,20 @@ impl Publisher {
         user_timestamps: Unknown<'e>,
         from: Unknown<'e>,
         drop_oldest: Unknown<'e>,
-        stop_when_full: Unknown<'e>,
+        transmit_now: Unknown<'e>,
     ) -> napi::Result<PushCounts> {
         self.with(env, |s| {
             // Scalars first: the byte borrows must come last (see data_path::push_frame).
             let handle = handle_arg(&handle)?;
             let from = args::integer_in(&from, "from", 0, u32::MAX)? as usize;
             let drop_oldest = args::boolean(&drop_oldest, "dropOldest")?;
-            let stop_when_full = args::boolean(&stop_when_full, "stopWhenFull")?;
+            let mode = if args::is_nullish(&transmit_now)? {
+                BatchPush::Policy { drop_oldest }
+            } else if drop_oldest {
+                return Err(Failure::invalid_argument("transmitNow requires dropOldest false"));
+            } else {
+                BatchPush::Resumable { transmit_now: args::integer_in(&transmit_now, "transmitNow", 0, u32::MAX)? as usize }
+            };
             let data = args::bytes(&data, "data")?;
             let ends = args::uint32_array(&ends, "ends")?;
             let timestamps = if args::is_nullish(&user_timestamps)? {
@@ -327,7 +335,7 @@ impl Publisher {
             } else {
                 Some(args::biguint64_array(&user_timestamps, "userTimestamps")?)
             };
-            let counts = s.publisher.push_frames(handle, &data, &ends, timestamps.as_deref(), from, drop_oldest, stop_when_full)?;
+            let counts = s.publisher.push_frames(handle, &data, &ends, timestamps.as_deref(), from, mode)?;
             Ok(PushCounts::from(counts))
         })
     }

@@ -4,10 +4,9 @@
 // For benchmarks of the public push path (tryPush, pushFrames) that keep the receive side fixed.
 
 import { DataTrackInfo, PublishDataTrackResponse } from '@livekit/protocol';
-import { DataTrackController } from '../../lib/datatrack/controller';
+import { DataTrackController, type DataTrackControllerOptions } from '../../lib/datatrack/controller';
 import type { DataTrackChannel, DataTrackHost, SignalMessage } from '../../lib/datatrack/host';
 import type { LocalDataTrack } from '../../lib/datatrack/local-track';
-import type { DataTrackSettings } from '../../lib/datatrack/types';
 import { native, type NativeRemoteManager } from '../../lib/native/binding';
 
 /** A channel that is always open with nothing buffered; its packets wait in `staged` until drained. */
@@ -82,14 +81,14 @@ export interface PublicTrackPipeline {
 }
 
 /** `stagedFrames` bounds how many frames may be pushed between two drains. */
-export async function publicTrackPipeline(settings: DataTrackSettings, frameSize: number, stagedFrames: number): Promise<PublicTrackPipeline> {
+export async function publicTrackPipeline(settings: DataTrackControllerOptions, frameSize: number, stagedFrames: number): Promise<PublicTrackPipeline> {
   const packetBytes = frameSize + 64; // header and extensions, with room to spare
   const channel = new StagingChannel(stagedFrames * packetBytes, stagedFrames);
   const host = new LoopbackHost(channel);
   host.controller = new DataTrackController(host, settings);
   const track = await host.controller.publishDataTrack('bench');
   const remote = new (native().RemoteManager)();
-  const { published } = remote.updateParticipant('publisher', [{ sid: track.sid, pubHandle: track._handle, name: track.name, usesE2ee: false }]);
+  const { published } = remote.updateParticipant('publisher', [{ sid: track.sid, pubHandle: track._handle, name: track.name, usesE2ee: track.info.usesE2ee }]);
   remote.subscribe(published[0].trackId, 1);
   remote.setSubscriberHandles([[track._handle, track.sid]]); // the SFU would rewrite; same handle here
   return { track, drain: () => channel.drainInto(remote) };

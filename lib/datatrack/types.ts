@@ -34,7 +34,7 @@ export interface DataTrackPublishOptions {
  * 'dropOldest' evicts the oldest queued frame so the newest always gets in (freshest wins).
  * Dropped and evicted frames are counted in `stats().framesDropped.queueFull`.
  *
- * Defaults: `tryPush` 'throw' (one synchronous call, the caller decides);
+ * Defaults: `tryPush` and `pushFrames` 'throw' (one synchronous call, the caller decides);
  * `send` and `writable` 'drop' (a source faster than the network loses frames instead of failing
  * the whole send or erroring the pipe).
  */

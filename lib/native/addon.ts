@@ -175,10 +175,12 @@ export declare class RemoteManager {
   /** Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0. */
   subscriberHandle(trackId: number): number
   /**
-   * One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
-   * bad bytes: malformed packets and unknown handles are counted in stats().
+   * One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+   * payload, with its track, extensions and the payload's place written into `info` (layout:
+   * frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+   * counted in stats(). lib/native/binding.ts builds handlePacket on it.
    */
-  handlePacket(packet: Uint8Array): Array<RemoteFrame> | null
+  receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null
   /**
    * handlePacket for every packet of a pollTransmit-style batch (packet i is
    * data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
@@ -232,8 +234,13 @@ export declare class Subscriber {
   handleTimeout(nowMs: number): void
   /** Everything that happened since the last call, in order. */
   pollEvents(): Array<SubscriberEvent>
-  /** As RemoteManager.handlePacket. */
-  handlePacket(packet: Uint8Array): Array<RemoteFrame> | null
+  /**
+   * One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+   * payload, with its track, extensions and the payload's place written into `info` (layout:
+   * frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+   * counted in stats(). lib/native/binding.ts builds handlePacket on it.
+   */
+  receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null
   isSubscribed(trackId: number): boolean
   /** Live counters of a published track (the final ones come with 'trackUnpublished'). */
   trackStats(trackId: number): SubscribedTrackStats | null
@@ -311,6 +318,22 @@ export interface FrameExtensions {
   frame: number
   userTimestamp: bigint | null
   e2ee: E2eeExtension | null
+}
+
+export declare function frameInfoLayout(): FrameInfoLayout
+
+/** The `frame_info` layout for JS (words, and the FLAGS bits). */
+export interface FrameInfoLayout {
+  trackId: number
+  flags: number
+  userTimestamp: number
+  keyIndex: number
+  iv: number
+  payloadOffset: number
+  payloadLength: number
+  words: number
+  userTimestampSet: number
+  e2eeSet: number
 }
 
 export type FrameMarker = 'single' | 'start' | 'inter' | 'final'
@@ -462,6 +485,7 @@ export interface ReceivedFrames {
   extensions: Array<FrameExtensions>
 }
 
+/** Built in JS (lib/native/binding.ts, from receivePacket), declared for its TypeScript type. */
 export interface RemoteFrame {
   payload: Buffer
   userTimestamp: bigint | null

@@ -101,7 +101,16 @@ export interface NativeLocalManager extends Omit<addon.LocalManager, 'pushFrame'
   pushFrame(...args: Parameters<addon.LocalManager['pushFrame']>): PushResult;
 }
 
-export interface NativeRemoteManager extends Omit<addon.RemoteManager, 'stats'> {
+/** handlePacket, built here from the addon's receivePacket. */
+interface PacketReceiver {
+  /**
+   * One `_data_track` message. Returns the frames it completed (at most one), or null. Never
+   * throws on bad bytes: malformed packets and unknown handles are counted in stats().
+   */
+  handlePacket(packet: Uint8Array): addon.RemoteFrame[] | null;
+}
+
+export interface NativeRemoteManager extends Omit<addon.RemoteManager, 'stats' | 'receivePacket'>, PacketReceiver {
   stats(): RemoteManagerStats;
 }
 
@@ -116,7 +125,7 @@ export interface NativePublisher extends Omit<addon.Publisher, 'pushFrame'> {
 }
 
 /** The subscribing side of one room connection; driven like NativePublisher. */
-export interface NativeSubscriber extends Omit<addon.Subscriber, 'stats'> {
+export interface NativeSubscriber extends Omit<addon.Subscriber, 'stats' | 'receivePacket'>, PacketReceiver {
   stats(): RemoteManagerStats;
 }
 
@@ -131,6 +140,44 @@ let cached: NativeBinding | undefined;
 
 /** Loads the addon once per process. */
 export function native(): NativeBinding {
-  cached ??= loadAddon() as NativeBinding;
+  if (cached === undefined) {
+    const loaded = loadAddon() as typeof addon;
+    installHandlePacket(loaded, loaded.RemoteManager.prototype);
+    installHandlePacket(loaded, loaded.Subscriber.prototype);
+    cached = loaded as unknown as NativeBinding;
+  }
   return cached;
+}
+
+/**
+ * The addon returns a completed frame as its payload's ArrayBuffer and writes the rest into a
+ * caller's Uint32Array: a JS object literal and a Buffer view cost far less built here than
+ * property by property through Node-API. One `info` serves every receiver: it is read before
+ * anything else can call the addon.
+ */
+function installHandlePacket(
+  loaded: typeof addon,
+  proto: { receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null },
+): void {
+  const at = loaded.frameInfoLayout();
+  const info = new Uint32Array(at.words);
+  const stamps = new BigUint64Array(info.buffer);
+  const infoBytes = new Uint8Array(info.buffer);
+  const stampIndex = at.userTimestamp / 2;
+  const ivStart = at.iv * 4;
+  function handlePacket(this: typeof proto, packet: Uint8Array): addon.RemoteFrame[] | null {
+    const buffer = this.receivePacket(packet, info);
+    if (buffer === null) return null;
+    const flags = info[at.flags];
+    const e2ee = flags & at.e2eeSet ? { keyIndex: info[at.keyIndex], iv: Buffer.from(infoBytes.subarray(ivStart, ivStart + 12)) } : null;
+    return [
+      {
+        payload: Buffer.from(buffer, info[at.payloadOffset], info[at.payloadLength]),
+        userTimestamp: flags & at.userTimestampSet ? stamps[stampIndex] : null,
+        e2ee,
+        trackId: info[at.trackId],
+      },
+    ];
+  }
+  Object.defineProperty(proto, 'handlePacket', { configurable: true, writable: true, value: handlePacket });
 }

@@ -10,7 +10,7 @@ use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::out;
 use super::shapes::{
-    self, FrameExtensions, ReceivedFrames, RemoteFrame, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
+    self, FrameExtensions, ReceivedFrames, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
     TrackReassignment, TrackSid,
 };
 use crate::packet::DeserializeError;
@@ -163,11 +163,13 @@ impl RemoteManager {
         self.with(env, |s| Ok(s.manager.subscriber_handle(track_id_arg(&track_id)?).into()))
     }
 
-    /// One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
-    /// bad bytes: malformed packets and unknown handles are counted in stats().
-    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
-    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
-        self.with(env, |s| data_path::handle_packet(env, &mut s.manager, &packet))
+    /// One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+    /// payload, with its track, extensions and the payload's place written into `info` (layout:
+    /// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+    /// counted in stats(). lib/native/binding.ts builds handlePacket on it.
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array, info: Uint32Array", ts_return_type = "ArrayBuffer | null")]
+    pub fn receive_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>, info: Unknown<'e>) -> napi::Result<Option<Unknown<'e>>> {
+        self.with(env, |s| data_path::receive_packet(env, &mut s.manager, &packet, &info))
     }
 
     /// handlePacket for every packet of a pollTransmit-style batch (packet i is

@@ -9,7 +9,7 @@ use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::machine::{self, count, JsTrackMetadata, MsClock};
 use super::remote::manager_stats;
-use super::shapes::{RemoteFrame, RemoteManagerStats};
+use super::shapes::RemoteManagerStats;
 use crate::remote::protocol::RemoteTrackInfo;
 use crate::remote::{self, SubscribeError, TrackEnd};
 
@@ -404,10 +404,13 @@ impl Subscriber {
         self.with(env, |s| Ok(std::iter::from_fn(|| s.subscriber.poll_event()).map(event).collect()))
     }
 
-    /// As RemoteManager.handlePacket.
-    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
-    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
-        self.with(env, |s| data_path::handle_packet(env, &mut s.subscriber, &packet))
+    /// One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+    /// payload, with its track, extensions and the payload's place written into `info` (layout:
+    /// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+    /// counted in stats(). lib/native/binding.ts builds handlePacket on it.
+    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array, info: Uint32Array", ts_return_type = "ArrayBuffer | null")]
+    pub fn receive_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>, info: Unknown<'e>) -> napi::Result<Option<Unknown<'e>>> {
+        self.with(env, |s| data_path::receive_packet(env, &mut s.subscriber, &packet, &info))
     }
 
     #[napi(catch_unwind, ts_args_type = "trackId: number")]

@@ -47,14 +47,6 @@ export declare class LocalManager {
   /** Published (and republishing) tracks, for SyncState and republish requests. */
   tracks(): Array<LocalTrackInfo>
   /**
-   * Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
-   * evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
-   * it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `tail`,
-   * the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
-   * apart rather than concatenating them first).
-   */
-  pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
-  /**
    * pushFrame for many frames of one track in one call: frame i is
    * data.subarray(ends[i-1] ?? 0, ends[i]), with userTimestamps[i] if given (no E2EE: each
    * encrypted frame has its own IV, so those go through pushFrame). Same queue semantics, in
@@ -107,8 +99,6 @@ export declare class Publisher {
    * at once for a track that is not published).
    */
   unpublish(handle: number, nowMs: number): void
-  /** As LocalManager.pushFrame; a refusal (Full) is counted in stats. */
-  pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
   /** The caller could not encrypt a frame for this track. */
   countEncryptionFailure(handle: number): void
   /** PublishDataTrackResponse: the metadata the SFU states wins over what was asked. */
@@ -175,13 +165,6 @@ export declare class RemoteManager {
   /** Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0. */
   subscriberHandle(trackId: number): number
   /**
-   * One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
-   * payload, with its track, extensions and the payload's place written into `info` (layout:
-   * frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
-   * counted in stats(). lib/native/binding.ts builds handlePacket on it.
-   */
-  receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null
-  /**
    * handlePacket for every packet of a pollTransmit-style batch (packet i is
    * data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
    * null when no frame completed. Never throws on bad packet bytes; InvalidArgument, handling
@@ -234,13 +217,6 @@ export declare class Subscriber {
   handleTimeout(nowMs: number): void
   /** Everything that happened since the last call, in order. */
   pollEvents(): Array<SubscriberEvent>
-  /**
-   * One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
-   * payload, with its track, extensions and the payload's place written into `info` (layout:
-   * frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
-   * counted in stats(). lib/native/binding.ts builds handlePacket on it.
-   */
-  receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null
   isSubscribed(trackId: number): boolean
   /** Live counters of a published track (the final ones come with 'trackUnpublished'). */
   trackStats(trackId: number): SubscribedTrackStats | null

@@ -12,7 +12,9 @@
 // `util.types.isNativeError(e)` rather than `e instanceof Error`.
 //
 // Bytes in: any Buffer, TypedArray, DataView or ArrayBuffer; they are only read during the call.
-// Bytes out: Buffers (TransmitBatch: Uint8Array and Uint32Array views of one ArrayBuffer). Wrong
+// Bytes out: Buffers (TransmitBatch: Uint8Array and Uint32Array views of one ArrayBuffer).
+// handlePacket's payloads up to 8 KiB share a 64 KiB ArrayBuffer, as Buffer.allocUnsafe's do
+// Node's pool: never written again once returned, but `payload.buffer` spans other payloads. Wrong
 // argument types or ranges throw InvalidArgument.
 
 import type * as addon from './addon';

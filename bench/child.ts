@@ -97,10 +97,15 @@ async function runPublisher(cell: Cell): Promise<void> {
   });
 }
 
+const memTrace: NodeJS.MemoryUsage[] = [];
+let memTimer: NodeJS.Timeout | undefined;
+
 async function handle(msg: ToChild): Promise<void> {
   switch (msg.type) {
     case 'setup': {
       const driver = await loadDriver(msg.params.row);
+      // Attributes the role's --trace-gc lines (prefixed with its pid) to a row and role.
+      if (process.env.BENCH_TRACE_ROLES) console.error(`[bench role] pid ${process.pid} ${msg.params.row} ${msg.params.role}`);
       if (msg.params.role === 'publisher') publisher = await driver.publisher(msg.params, ipc);
       else subscriber = await driver.subscribers(msg.params, ipc, onFrame);
       send({ type: 'ready', memory: (publisher ?? subscriber)!.memory });
@@ -110,6 +115,12 @@ async function handle(msg: ToChild): Promise<void> {
       signalHandlers.get(msg.index)?.(msg.data);
       return;
     case 'start':
+      if (process.env.BENCH_TRACE_ROLES) {
+        console.error(`[bench role] pid ${process.pid} cell start at ${Math.round(performance.now())} ms`);
+        memTrace.splice(0);
+        clearInterval(memTimer);
+        memTimer = setInterval(() => memTrace.push(process.memoryUsage()), 20);
+      }
       cellStartNs = BigInt(msg.startNs);
       received = [];
       latencies = [];
@@ -125,6 +136,14 @@ async function handle(msg: ToChild): Promise<void> {
       await runIdle(msg.durationS);
       return;
     case 'collect':
+      if (process.env.BENCH_TRACE_ROLES) {
+        clearInterval(memTimer);
+        const mb = (f: (m: NodeJS.MemoryUsage) => number) => {
+          const v = memTrace.map(f);
+          return `${(Math.min(...v) / 1e6).toFixed(1)}..${(Math.max(...v) / 1e6).toFixed(1)}`;
+        };
+        console.error(`[bench role] pid ${process.pid} cell end at ${Math.round(performance.now())} ms; MB external ${mb((m) => m.external)} arrayBuffers ${mb((m) => m.arrayBuffers)} heapUsed ${mb((m) => m.heapUsed)}`);
+      }
       send({
         type: 'collected',
         cellId: msg.cellId,

@@ -47,14 +47,6 @@ export declare class LocalManager {
   /** Published (and republishing) tracks, for SyncState and republish requests. */
   tracks(): Array<LocalTrackInfo>
   /**
-   * Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
-   * evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
-   * it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `tail`,
-   * the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
-   * apart rather than concatenating them first).
-   */
-  pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
-  /**
    * pushFrame for many frames of one track in one call: frame i is
    * data.subarray(ends[i-1] ?? 0, ends[i]), with userTimestamps[i] if given (no E2EE: each
    * encrypted frame has its own IV, so those go through pushFrame). Same queue semantics, in
@@ -107,8 +99,6 @@ export declare class Publisher {
    * at once for a track that is not published).
    */
   unpublish(handle: number, nowMs: number): void
-  /** As LocalManager.pushFrame; a refusal (Full) is counted in stats. */
-  pushFrame(handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null): number
   /**
    * As LocalManager.pushFrames for frames `from..`. With `transmitNow` null, a full queue
    * refuses (counted) or, with dropOldest, evicts. With a number (and dropOldest false), the
@@ -183,11 +173,6 @@ export declare class RemoteManager {
   /** Current subscriber handle of a track's SID in the last snapshot (subscribed or not), or 0. */
   subscriberHandle(trackId: number): number
   /**
-   * One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
-   * bad bytes: malformed packets and unknown handles are counted in stats().
-   */
-  handlePacket(packet: Uint8Array): Array<RemoteFrame> | null
-  /**
    * handlePacket for every packet of a pollTransmit-style batch (packet i is
    * data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
    * null when no frame completed. Never throws on bad packet bytes; InvalidArgument, handling
@@ -240,8 +225,6 @@ export declare class Subscriber {
   handleTimeout(nowMs: number): void
   /** Everything that happened since the last call, in order. */
   pollEvents(): Array<SubscriberEvent>
-  /** As RemoteManager.handlePacket. */
-  handlePacket(packet: Uint8Array): Array<RemoteFrame> | null
   isSubscribed(trackId: number): boolean
   /** Live counters of a published track (the final ones come with 'trackUnpublished'). */
   trackStats(trackId: number): SubscribedTrackStats | null
@@ -319,6 +302,22 @@ export interface FrameExtensions {
   frame: number
   userTimestamp: bigint | null
   e2ee: E2eeExtension | null
+}
+
+export declare function frameInfoLayout(): FrameInfoLayout
+
+/** The `frame_info` layout for JS (words, and the FLAGS bits). */
+export interface FrameInfoLayout {
+  trackId: number
+  flags: number
+  userTimestamp: number
+  keyIndex: number
+  iv: number
+  payloadOffset: number
+  payloadLength: number
+  words: number
+  userTimestampSet: number
+  e2eeSet: number
 }
 
 export type FrameMarker = 'single' | 'start' | 'inter' | 'final'
@@ -470,6 +469,7 @@ export interface ReceivedFrames {
   extensions: Array<FrameExtensions>
 }
 
+/** Built in JS (lib/native/binding.ts, from receivePacket), declared for its TypeScript type. */
 export interface RemoteFrame {
   payload: Buffer
   userTimestamp: bigint | null

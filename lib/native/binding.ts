@@ -12,7 +12,9 @@
 // `util.types.isNativeError(e)` rather than `e instanceof Error`.
 //
 // Bytes in: any Buffer, TypedArray, DataView or ArrayBuffer; they are only read during the call.
-// Bytes out: Buffers (TransmitBatch: Uint8Array and Uint32Array views of one ArrayBuffer). Wrong
+// Bytes out: Buffers (TransmitBatch: Uint8Array and Uint32Array views of one ArrayBuffer).
+// handlePacket's payloads up to 8 KiB share a 64 KiB ArrayBuffer, as Buffer.allocUnsafe's do
+// Node's pool: never written again once returned, but `payload.buffer` spans other payloads. Wrong
 // argument types or ranges throw InvalidArgument.
 
 import type * as addon from './addon';
@@ -97,11 +99,49 @@ export interface RemoteManagerStats extends Omit<addon.RemoteManagerStats, 'malf
 export type NativePacketizer = addon.Packetizer;
 export type NativeDepacketizer = addon.Depacketizer;
 
-export interface NativeLocalManager extends Omit<addon.LocalManager, 'pushFrame'> {
-  pushFrame(...args: Parameters<addon.LocalManager['pushFrame']>): PushResult;
+/**
+ * pushFrame, an own property of each LocalManager and Publisher (native/node/src/binding/bound.rs:
+ * a per-frame call bound to its instance skips napi-rs's per-call receiver bookkeeping).
+ */
+interface FramePusher {
+  /**
+   * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
+   * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
+   * InvalidArgument for a frame over 1 GiB. With `tail`, the frame is `payload ‖ tail`, gathered
+   * in the one copy (E2EE passes ciphertext and tag apart rather than concatenating them first).
+   * A Publisher counts a refusal (Full) in stats.
+   */
+  pushFrame(
+    handle: number,
+    payload: Uint8Array,
+    userTimestamp: bigint | null,
+    e2ee: addon.E2eeExtension | null,
+    dropOldest: boolean,
+    tail?: Uint8Array | null,
+  ): PushResult;
 }
 
-export interface NativeRemoteManager extends Omit<addon.RemoteManager, 'stats'> {
+export interface NativeLocalManager extends addon.LocalManager, FramePusher {}
+
+/**
+ * The addon's receive call, an own property of each RemoteManager and Subscriber (bound like
+ * pushFrame): the frame a packet completed, if any, as the ArrayBuffer holding its payload, with
+ * its track, extensions and the payload's place written into `info` (frameInfoLayout()).
+ */
+interface NativeReceive {
+  receivePacket(packet: Uint8Array, info: Uint32Array): ArrayBuffer | null;
+}
+
+/** handlePacket, built here on receivePacket. */
+interface PacketReceiver {
+  /**
+   * One `_data_track` message. Returns the frames it completed (at most one), or null. Never
+   * throws on bad bytes: malformed packets and unknown handles are counted in stats().
+   */
+  handlePacket(packet: Uint8Array): addon.RemoteFrame[] | null;
+}
+
+export interface NativeRemoteManager extends Omit<addon.RemoteManager, 'stats'>, PacketReceiver {
   stats(): RemoteManagerStats;
 }
 
@@ -111,12 +151,10 @@ export interface NativeRemoteManager extends Omit<addon.RemoteManager, 'stats'> 
  * `pollEvents()`, arm one timer for `pollTimeout()` and call `handleTimeout(now)` when it fires.
  * Times are the caller's milliseconds (performance.now()).
  */
-export interface NativePublisher extends Omit<addon.Publisher, 'pushFrame'> {
-  pushFrame(...args: Parameters<addon.Publisher['pushFrame']>): PushResult;
-}
+export interface NativePublisher extends addon.Publisher, FramePusher {}
 
 /** The subscribing side of one room connection; driven like NativePublisher. */
-export interface NativeSubscriber extends Omit<addon.Subscriber, 'stats'> {
+export interface NativeSubscriber extends Omit<addon.Subscriber, 'stats'>, PacketReceiver {
   stats(): RemoteManagerStats;
 }
 
@@ -131,6 +169,41 @@ let cached: NativeBinding | undefined;
 
 /** Loads the addon once per process. */
 export function native(): NativeBinding {
-  cached ??= loadAddon() as NativeBinding;
+  if (cached === undefined) {
+    const loaded = loadAddon() as typeof addon;
+    installHandlePacket(loaded, loaded.RemoteManager.prototype);
+    installHandlePacket(loaded, loaded.Subscriber.prototype);
+    cached = loaded as unknown as NativeBinding;
+  }
   return cached;
+}
+
+/**
+ * The addon returns a completed frame as its payload's ArrayBuffer and writes the rest into a
+ * caller's Uint32Array: a JS object literal and a Buffer view cost far less built here than
+ * property by property through Node-API. One `info` serves every receiver: it is read before
+ * anything else can call the addon.
+ */
+function installHandlePacket(loaded: typeof addon, proto: object): void {
+  const at = loaded.frameInfoLayout();
+  const info = new Uint32Array(at.words);
+  const stamps = new BigUint64Array(info.buffer);
+  const infoBytes = new Uint8Array(info.buffer);
+  const stampIndex = at.userTimestamp / 2;
+  const ivStart = at.iv * 4;
+  function handlePacket(this: NativeReceive, packet: Uint8Array): addon.RemoteFrame[] | null {
+    const buffer = this.receivePacket(packet, info);
+    if (buffer === null) return null;
+    const flags = info[at.flags];
+    const e2ee = flags & at.e2eeSet ? { keyIndex: info[at.keyIndex], iv: Buffer.from(infoBytes.subarray(ivStart, ivStart + 12)) } : null;
+    return [
+      {
+        payload: Buffer.from(buffer, info[at.payloadOffset], info[at.payloadLength]),
+        userTimestamp: flags & at.userTimestampSet ? stamps[stampIndex] : null,
+        e2ee,
+        trackId: info[at.trackId],
+      },
+    ];
+  }
+  Object.defineProperty(proto, 'handlePacket', { configurable: true, writable: true, value: handlePacket });
 }

@@ -134,6 +134,24 @@ describe('classes', () => {
     expect(() => (b.RemoteManager.prototype.stats as () => unknown).call({})).toThrow();
   });
 
+  test('pushFrame acts on the instance it belongs to, whatever its receiver', () => {
+    const publish = (m: InstanceType<typeof b.LocalManager>) => {
+      const h = m.allocateHandle();
+      m.beginPublish(h, 'a', false);
+      m.publishSucceeded(h, 'TR_a');
+      return h;
+    };
+    const own = new b.LocalManager();
+    const other = new b.LocalManager();
+    const h = publish(own);
+    publish(other);
+    const push = own.pushFrame;
+    push(h, payload, null, null, false);
+    own.pushFrame.call(other, h, payload, null, null, false);
+    expect(own.queuedFrames()).toBe(2);
+    expect(other.queuedFrames()).toBe(0);
+  });
+
   test('re-entrant calls from a getter are refused', () => {
     const m = new b.LocalManager();
     const h = m.allocateHandle();

@@ -5,13 +5,14 @@ use std::time::Instant;
 
 use napi::bindgen_prelude::{Uint32ArraySlice, Uint8ArraySlice};
 use napi::{Env, Unknown};
+use napi_derive::napi;
 
 use super::args;
 use super::error::{Failure, Outcome};
 use super::out;
-use super::shapes::{self, RemoteFrame, TransmitBatch};
+use super::shapes::TransmitBatch;
 use crate::local::{self, LocalManagerError, PushResult};
-use crate::packet::Extensions;
+use crate::packet::{E2eeExt, Extensions};
 use crate::remote::{self, PacketOutcome};
 
 /// `LocalManager` and the `Publisher` over it.
@@ -133,21 +134,109 @@ pub fn poll_transmit<'e>(
     }))
 }
 
-/// handlePacket: the frame a packet completed, if any; bad bytes are only counted.
-pub fn handle_packet<'e>(env: &'e Env, path: &mut impl RemoteDataPath, packet: &Unknown<'e>) -> Outcome<Option<Vec<RemoteFrame<'e>>>> {
+/// Where receivePacket describes the frame it returns, in words of the caller's `info`
+/// Uint32Array (for JS: frameInfoLayout()).
+pub mod frame_info {
+    pub const TRACK_ID: usize = 0;
+    /// Bit USER_TIMESTAMP_SET: words USER_TIMESTAMP.. hold it; bit E2EE_SET: KEY_INDEX and IV.
+    pub const FLAGS: usize = 1;
+    /// A u64 in native byte order, 8-byte aligned (a BigUint64Array over `info` reads it at 1).
+    pub const USER_TIMESTAMP: usize = 2;
+    pub const KEY_INDEX: usize = 4;
+    /// The 12 IV bytes, in order.
+    pub const IV: usize = 5;
+    /// The payload's place in the returned ArrayBuffer.
+    pub const PAYLOAD_OFFSET: usize = 8;
+    pub const PAYLOAD_LENGTH: usize = 9;
+    pub const WORDS: usize = 10;
+    pub const USER_TIMESTAMP_SET: u32 = 1;
+    pub const E2EE_SET: u32 = 2;
+}
+
+/// The `frame_info` layout for JS (words, and the FLAGS bits).
+#[napi(object)]
+pub struct FrameInfoLayout {
+    pub track_id: u32,
+    pub flags: u32,
+    pub user_timestamp: u32,
+    pub key_index: u32,
+    pub iv: u32,
+    pub payload_offset: u32,
+    pub payload_length: u32,
+    pub words: u32,
+    pub user_timestamp_set: u32,
+    #[napi(js_name = "e2eeSet")]
+    pub e2ee_set: u32,
+}
+
+#[napi]
+pub fn frame_info_layout() -> FrameInfoLayout {
+    use frame_info as f;
+    let w = |i: usize| i as u32;
+    FrameInfoLayout {
+        track_id: w(f::TRACK_ID),
+        flags: w(f::FLAGS),
+        user_timestamp: w(f::USER_TIMESTAMP),
+        key_index: w(f::KEY_INDEX),
+        iv: w(f::IV),
+        payload_offset: w(f::PAYLOAD_OFFSET),
+        payload_length: w(f::PAYLOAD_LENGTH),
+        words: w(f::WORDS),
+        user_timestamp_set: f::USER_TIMESTAMP_SET,
+        e2ee_set: f::E2EE_SET,
+    }
+}
+
+/// receivePacket: the frame a packet completed, if any, as the ArrayBuffer holding its payload,
+/// the rest written into `info` (see `frame_info`); bad bytes are only counted. One packet
+/// completes at most one frame, and returning bytes plus a few numbers costs far less than
+/// building a result object property by property here.
+pub fn receive_packet<'e>(
+    env: &'e Env,
+    path: &mut impl RemoteDataPath,
+    packet: &Unknown<'e>,
+    info: &Unknown<'e>,
+) -> Outcome<Option<Unknown<'e>>> {
+    let mut info = args::uint32_array(info, "info")?;
+    if info.len() < frame_info::WORDS {
+        return Err(Failure::invalid_argument(format!("info must hold {} words", frame_info::WORDS)));
+    }
     let bytes = args::bytes(packet, "packet")?;
-    let Some(outcome) = path.route(&bytes) else { return Ok(None) };
+    let Some(outcome) = path.route(&bytes) else {
+        return Ok(None);
+    };
     let (track_id, frame) = (outcome.track_id, outcome.frame);
     let payload = frame.payload.as_slice();
-    let payload = out::buffer(env, payload.len(), |out| out.copy_from_slice(payload))?;
+    let len = payload.len();
+    let (buffer, offset) = out::slab_bytes(env, len, |out| out.copy_from_slice(payload))?;
     let extensions = frame.extensions;
     if let remote::Payload::Owned(buf) = frame.payload {
         path.give_back(track_id, buf);
     }
-    Ok(Some(vec![RemoteFrame {
-        payload,
-        user_timestamp: shapes::user_timestamp(&extensions),
-        e2ee: shapes::e2ee(env, &extensions)?,
-        track_id,
-    }]))
+    drop(bytes);
+    // SAFETY: no JS runs while this slice is alive, and the packet's bytes (which could share
+    // memory with `info`) are no longer read.
+    let info = unsafe { info.as_mut() };
+    let mut flags = 0;
+    if let Some(stamp) = extensions.user_timestamp {
+        flags |= frame_info::USER_TIMESTAMP_SET;
+        put_bytes(&mut info[frame_info::USER_TIMESTAMP..], &stamp.to_ne_bytes());
+    }
+    if let Some(E2eeExt { key_index, iv }) = extensions.e2ee {
+        flags |= frame_info::E2EE_SET;
+        info[frame_info::KEY_INDEX] = key_index.into();
+        put_bytes(&mut info[frame_info::IV..], &iv);
+    }
+    info[frame_info::TRACK_ID] = track_id;
+    info[frame_info::FLAGS] = flags;
+    info[frame_info::PAYLOAD_OFFSET] = offset as u32;
+    info[frame_info::PAYLOAD_LENGTH] = len as u32;
+    Ok(Some(buffer))
+}
+
+/// `bytes` (a multiple of 4 long) into `words` as they lie in memory.
+fn put_bytes(words: &mut [u32], bytes: &[u8]) {
+    for (dst, w) in words.iter_mut().zip(bytes.chunks_exact(4)) {
+        *dst = u32::from_ne_bytes([w[0], w[1], w[2], w[3]]);
+    }
 }

@@ -1,11 +1,13 @@
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Instant;
 
-use napi::bindgen_prelude::This;
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::{This, ToNapiValue};
+use napi::{sys, Env, Unknown};
 use napi_derive::napi;
 
 use super::args;
+use super::bound;
 use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::shapes::{LocalTrackInfo, LocalTrackStats, PushCounts, TransmitBatch};
@@ -40,7 +42,7 @@ struct State {
 #[napi]
 pub struct LocalManager {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    state: RefCell<State>,
+    state: Rc<RefCell<State>>,
 }
 
 fn handle_arg(v: &Unknown) -> Outcome<u16> {
@@ -80,7 +82,9 @@ impl LocalManager {
                 }
             }
             let manager = local::LocalManager::new(parsed)?;
-            Ok(LocalManager { state: RefCell::new(State { manager, ends: Vec::new() }) })
+            let state = Rc::new(RefCell::new(State { manager, ends: Vec::new() }));
+            bound::define(env, &this, "LocalManager", "pushFrame", state.clone(), push_frame)?;
+            Ok(LocalManager { state })
         })
     }
 
@@ -157,29 +161,6 @@ impl LocalManager {
         })
     }
 
-    /// Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
-    /// evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
-    /// it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `tail`,
-    /// the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
-    /// apart rather than concatenating them first).
-    #[napi(
-        catch_unwind,
-        ts_args_type = "handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_frame<'e>(
-        &self,
-        env: &'e Env,
-        handle: Unknown<'e>,
-        payload: Unknown<'e>,
-        user_timestamp: Unknown<'e>,
-        e2ee: Unknown<'e>,
-        drop_oldest: Unknown<'e>,
-        tail: Unknown<'e>,
-    ) -> napi::Result<u32> {
-        self.with(env, |s| data_path::push_frame(&mut s.manager, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
-    }
-
     /// pushFrame for many frames of one track in one call: frame i is
     /// data.subarray(ends[i-1] ?? 0, ends[i]), with userTimestamps[i] if given (no E2EE: each
     /// encrypted frame has its own IV, so those go through pushFrame). Same queue semantics, in
@@ -246,4 +227,15 @@ impl LocalManager {
             }))
         })
     }
+}
+
+/// Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
+/// evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
+/// it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `tail`,
+/// the frame is `payload ‖ tail`, gathered in the one copy (E2EE passes ciphertext and tag
+/// apart rather than concatenating them first).
+fn push_frame<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 6]) -> Outcome<sys::napi_value> {
+    let result = data_path::push_frame(&mut s.manager, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { u32::to_napi_value(env.raw(), result) }?)
 }

@@ -3,6 +3,7 @@
 //! thrown by `error`.
 
 mod args;
+mod bound;
 mod codec;
 mod data_path;
 mod depacketizer;

@@ -1,10 +1,12 @@
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use napi::bindgen_prelude::This;
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::{This, ToNapiValue};
+use napi::{sys, Env, Unknown};
 use napi_derive::napi;
 
 use super::args;
+use super::bound;
 use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::machine::{self, count, JsTrackMetadata, MsClock};
@@ -26,7 +28,7 @@ struct State {
 #[napi]
 pub struct Publisher {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    state: RefCell<State>,
+    state: Rc<RefCell<State>>,
 }
 
 /// Only read (by `new Publisher`), declared for its TypeScript type.
@@ -224,7 +226,9 @@ impl Publisher {
             parsed.unpublish_timeout = machine::duration(&args::property(&o, "unpublishTimeoutMs")?, "options.unpublishTimeoutMs")?;
             let clock = MsClock::new(&args::property(&o, "nowMs")?)?;
             let publisher = local::Publisher::new(parsed)?;
-            Ok(Publisher { state: RefCell::new(State { publisher, clock, ends: Vec::new() }) })
+            let state = Rc::new(RefCell::new(State { publisher, clock, ends: Vec::new() }));
+            bound::define(env, &this, "Publisher", "pushFrame", state.clone(), push_frame)?;
+            Ok(Publisher { state })
         })
     }
 
@@ -274,25 +278,6 @@ impl Publisher {
             s.publisher.unpublish(handle, now);
             Ok(())
         })
-    }
-
-    /// As LocalManager.pushFrame; a refusal (Full) is counted in stats.
-    #[napi(
-        catch_unwind,
-        ts_args_type = "handle: number, payload: Uint8Array, userTimestamp: bigint | null, e2ee: E2eeExtension | null, dropOldest: boolean, tail?: Uint8Array | null"
-    )]
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_frame<'e>(
-        &self,
-        env: &'e Env,
-        handle: Unknown<'e>,
-        payload: Unknown<'e>,
-        user_timestamp: Unknown<'e>,
-        e2ee: Unknown<'e>,
-        drop_oldest: Unknown<'e>,
-        tail: Unknown<'e>,
-    ) -> napi::Result<u32> {
-        self.with(env, |s| data_path::push_frame(&mut s.publisher, &handle, &payload, &user_timestamp, &e2ee, &drop_oldest, &tail))
     }
 
     /// As LocalManager.pushFrames for frames `from..`. With `transmitNow` null, a full queue
@@ -485,4 +470,11 @@ impl Publisher {
     pub fn queued_frames(&self, env: &Env) -> napi::Result<u32> {
         self.with(env, |s| Ok(s.publisher.queued_frames() as u32))
     }
+}
+
+/// As LocalManager.pushFrame; a refusal (Full) is counted in stats.
+fn push_frame<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 6]) -> Outcome<sys::napi_value> {
+    let result = data_path::push_frame(&mut s.publisher, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { u32::to_napi_value(env.raw(), result) }?)
 }

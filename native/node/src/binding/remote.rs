@@ -1,16 +1,18 @@
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::HashMap;
 
-use napi::bindgen_prelude::{Uint32ArraySlice, This};
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::{This, ToNapiValue, Uint32ArraySlice};
+use napi::{sys, Env, Unknown};
 use napi_derive::napi;
 
 use super::args;
+use super::bound;
 use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::out;
 use super::shapes::{
-    self, FrameExtensions, ReceivedFrames, RemoteFrame, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
+    self, FrameExtensions, ReceivedFrames, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
     TrackReassignment, TrackSid,
 };
 use crate::packet::DeserializeError;
@@ -27,7 +29,7 @@ struct State {
 #[napi]
 pub struct RemoteManager {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    state: RefCell<State>,
+    state: Rc<RefCell<State>>,
 }
 
 fn track_id_arg(v: &Unknown) -> Outcome<u32> {
@@ -82,7 +84,9 @@ impl RemoteManager {
     pub fn new<'e>(env: &'e Env, this: This<'e>) -> napi::Result<Self> {
         entry(env, || {
             args::constructed::<RemoteManager>(env, &this, "RemoteManager")?;
-            Ok(RemoteManager { state: RefCell::new(State { manager: remote::RemoteManager::new(), received: Default::default() }) })
+            let state = Rc::new(RefCell::new(State { manager: remote::RemoteManager::new(), received: Default::default() }));
+            bound::define(env, &this, "RemoteManager", "receivePacket", state.clone(), receive_packet)?;
+            Ok(RemoteManager { state })
         })
     }
 
@@ -163,13 +167,6 @@ impl RemoteManager {
         self.with(env, |s| Ok(s.manager.subscriber_handle(track_id_arg(&track_id)?).into()))
     }
 
-    /// One `_data_track` message. Returns the frames it completed (usually 0 or 1). Never throws on
-    /// bad bytes: malformed packets and unknown handles are counted in stats().
-    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
-    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
-        self.with(env, |s| data_path::handle_packet(env, &mut s.manager, &packet))
-    }
-
     /// handlePacket for every packet of a pollTransmit-style batch (packet i is
     /// data.subarray(ends[i-1] ?? 0, ends[i])), with the completed frames returned together.
     /// null when no frame completed. Never throws on bad packet bytes; InvalidArgument, handling
@@ -242,4 +239,14 @@ pub(super) fn manager_stats(stats: &remote::RemoteManagerStats) -> RemoteManager
         .map(|kind| (DeserializeError::code_of_kind(kind).to_string(), count(stats.malformed[kind])))
         .collect();
     RemoteManagerStats { malformed, unknown_handle: count(stats.unknown_handle) }
+}
+
+/// One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+/// payload, with its track, extensions and the payload's place written into `info` (layout:
+/// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+/// counted in stats(). lib/native/binding.ts builds handlePacket on it.
+fn receive_packet<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
+    let frame = data_path::receive_packet(env, &mut s.manager, &a[0], &a[1])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { Option::<Unknown>::to_napi_value(env.raw(), frame) }?)
 }

@@ -116,6 +116,8 @@ pub struct DepacketizerPush<'e> {
     pub drops: Vec<DepacketizerDrop>,
 }
 
+/// Built in JS (lib/native/binding.ts, from receivePacket), declared for its TypeScript type.
+#[allow(dead_code)]
 #[napi(object, use_nullable = true)]
 pub struct RemoteFrame<'e> {
     #[napi(ts_type = "Buffer")]

@@ -1,15 +1,17 @@
 use std::cell::RefCell;
+use std::rc::Rc;
 
-use napi::bindgen_prelude::This;
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::{This, ToNapiValue};
+use napi::{sys, Env, Unknown};
 use napi_derive::napi;
 
 use super::args;
+use super::bound;
 use super::data_path;
 use super::error::{entry, Failure, Outcome};
 use super::machine::{self, count, JsTrackMetadata, MsClock};
 use super::remote::manager_stats;
-use super::shapes::{RemoteFrame, RemoteManagerStats};
+use super::shapes::RemoteManagerStats;
 use crate::remote::protocol::RemoteTrackInfo;
 use crate::remote::{self, SubscribeError, TrackEnd};
 
@@ -26,7 +28,7 @@ struct State {
 #[napi]
 pub struct Subscriber {
     /// RefCell: a getter run while reading arguments may call back into this object.
-    state: RefCell<State>,
+    state: Rc<RefCell<State>>,
 }
 
 /// Only read (by `new Subscriber`), declared for its TypeScript type.
@@ -217,7 +219,9 @@ impl Subscriber {
                 ..Default::default()
             };
             let clock = MsClock::new(&args::property(&o, "nowMs")?)?;
-            Ok(Subscriber { state: RefCell::new(State { subscriber: remote::Subscriber::new(parsed), clock }) })
+            let state = Rc::new(RefCell::new(State { subscriber: remote::Subscriber::new(parsed), clock }));
+            bound::define(env, &this, "Subscriber", "receivePacket", state.clone(), receive_packet)?;
+            Ok(Subscriber { state })
         })
     }
 
@@ -404,12 +408,6 @@ impl Subscriber {
         self.with(env, |s| Ok(std::iter::from_fn(|| s.subscriber.poll_event()).map(event).collect()))
     }
 
-    /// As RemoteManager.handlePacket.
-    #[napi(catch_unwind, ts_args_type = "packet: Uint8Array")]
-    pub fn handle_packet<'e>(&self, env: &'e Env, packet: Unknown<'e>) -> napi::Result<Option<Vec<RemoteFrame<'e>>>> {
-        self.with(env, |s| data_path::handle_packet(env, &mut s.subscriber, &packet))
-    }
-
     #[napi(catch_unwind, ts_args_type = "trackId: number")]
     pub fn is_subscribed<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<bool> {
         self.with(env, |s| Ok(s.subscriber.is_subscribed(track_id_arg(&track_id)?)))
@@ -425,4 +423,14 @@ impl Subscriber {
     pub fn stats(&self, env: &Env) -> napi::Result<RemoteManagerStats> {
         self.with(env, |s| Ok(manager_stats(&s.subscriber.stats())))
     }
+}
+
+/// One `_data_track` message: the frame it completed, if any, as the ArrayBuffer holding its
+/// payload, with its track, extensions and the payload's place written into `info` (layout:
+/// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
+/// counted in stats(). lib/native/binding.ts builds handlePacket on it.
+fn receive_packet<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
+    let frame = data_path::receive_packet(env, &mut s.subscriber, &a[0], &a[1])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { Option::<Unknown>::to_napi_value(env.raw(), frame) }?)
 }

@@ -61,6 +61,12 @@ function fullMatrix(): Plan['matrix'] {
   return cells;
 }
 
+/** An agent subscribed to a fleet, a robot with dozens of sensor streams: 10,000 frames/s either way. */
+const MANY_TRACKS: Plan['manyTracks'] = [
+  { tracks: 100, perTrackHz: 100 },
+  { tracks: 1000, perTrackHz: 10 },
+];
+
 const FULL: Plan = {
   matrix: fullMatrix(),
   durationS: 5,
@@ -70,16 +76,10 @@ const FULL: Plan = {
     { sizeKb: 1, rates: [1000, 2000, 4000, 8000, 16000] },
     { sizeKb: 64, rates: [100, 200, 400, 800, 1600] },
   ],
-  fanout: [1, 10, 50],
+  fanout: [1, 10, 50, 100],
   saturationS: 2,
-  manyTracks: [],
+  manyTracks: MANY_TRACKS,
 };
-
-/** An agent subscribed to a fleet, a robot with dozens of sensor streams: 10,000 frames/s either way. */
-const MANY_TRACKS: Plan['manyTracks'] = [
-  { tracks: 100, perTrackHz: 100 },
-  { tracks: 1000, perTrackHz: 10 },
-];
 
 function argValue(argv: string[], name: string): string | undefined {
   const eq = argv.find((a) => a.startsWith(`--${name}=`));

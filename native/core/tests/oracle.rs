@@ -1,0 +1,317 @@
+//! Differential tests against LiveKit's own crate, livekit-datatrack 0.1.13 (a dev-dependency):
+//! on seeded random input the two codecs, packetizers and depacketizers must agree. Set DTP_SEED
+//! to replay a run.
+//!
+//! Intentional differences, so not compared:
+//! - packet timestamps: both start from a random base and follow the wall clock (theirs cannot
+//!   be seeded), so the timestamp bytes are only checked to be equal within a frame;
+//! - the E2EE extension on receive: their subscriber without a decryption provider drops it from
+//!   the frame, ours hands it up;
+//! - drop reasons: their pipeline only logs them, so frames out are what is compared.
+
+mod common;
+mod reference;
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use bytes::Bytes;
+use common::random::{mutate, random_header, seed, Rng};
+use livekit_datatrack::__fuzz as lk;
+use livekit_datatrack_core::local::Packetizer;
+use livekit_datatrack_core::packet::{deserialize, serialize, E2eeExt, Extensions, FrameMarker, Header};
+use livekit_datatrack_core::remote::{RemoteManager, RemoteTrackDescriptor};
+
+fn to_theirs(h: &Header) -> lk::Header {
+    lk::Header {
+        marker: match h.marker {
+            FrameMarker::Start => lk::FrameMarker::Start,
+            FrameMarker::Inter => lk::FrameMarker::Inter,
+            FrameMarker::Final => lk::FrameMarker::Final,
+            FrameMarker::Single => lk::FrameMarker::Single,
+        },
+        track_handle: lk::Handle::try_from(h.handle).expect("non-zero handle"),
+        sequence: h.sequence,
+        frame_number: h.frame_number,
+        timestamp: lk::Timestamp::from_ticks(h.timestamp),
+        extensions: their_extensions(&h.extensions),
+    }
+}
+
+/// Their extension value types are not exported (only `Extensions`, whose fields are public), so
+/// values are made by editing copies of ones their parser produced from a fixed packet.
+fn their_extensions(ext: &Extensions) -> lk::Extensions {
+    static TEMPLATE: OnceLock<lk::Extensions> = OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        // Single, X=1, handle 1, L=6: E2EE (ID 1, 13 bytes), user timestamp (ID 2, 8 bytes), 1 pad.
+        let bytes = common::hex(concat!(
+            "1c00000100000000000000000006",
+            "010d00000000000000000000000000",
+            "0208000000000000000000"
+        ));
+        lk::Packet::deserialize(bytes.into()).expect("template packet").header.extensions
+    });
+    let mut theirs = template.clone();
+    theirs.e2ee = ext.e2ee.and_then(|e| {
+        let mut t = template.e2ee?;
+        t.key_index = e.key_index;
+        t.iv = e.iv;
+        Some(t)
+    });
+    theirs.user_timestamp = ext.user_timestamp.and_then(|v| {
+        let mut t = template.user_timestamp?;
+        t.0 = v;
+        Some(t)
+    });
+    theirs
+}
+
+fn to_ours(h: &lk::Header) -> Header {
+    Header {
+        marker: match h.marker {
+            lk::FrameMarker::Start => FrameMarker::Start,
+            lk::FrameMarker::Inter => FrameMarker::Inter,
+            lk::FrameMarker::Final => FrameMarker::Final,
+            lk::FrameMarker::Single => FrameMarker::Single,
+        },
+        handle: h.track_handle.into(),
+        sequence: h.sequence,
+        frame_number: h.frame_number,
+        timestamp: h.timestamp.as_ticks(),
+        extensions: Extensions {
+            e2ee: h.extensions.e2ee.map(|e| E2eeExt { key_index: e.key_index, iv: e.iv }),
+            user_timestamp: h.extensions.user_timestamp.map(|u| u.0),
+        },
+    }
+}
+
+/// The outcome of parsing, comparable across the two implementations: their error type is not
+/// exported, so errors are compared by kind through its Debug form.
+#[derive(Debug, PartialEq, Eq)]
+enum Parsed {
+    Ok(Header, Vec<u8>),
+    Err(String),
+}
+
+fn parse_ours(bytes: &[u8]) -> Parsed {
+    match deserialize(bytes) {
+        Ok(p) => Parsed::Ok(p.header, p.payload.to_vec()),
+        Err(e) => Parsed::Err(format!("{e:?}")),
+    }
+}
+
+fn parse_theirs(bytes: &[u8]) -> Parsed {
+    match lk::Packet::deserialize(Bytes::copy_from_slice(bytes)) {
+        Ok(p) => Parsed::Ok(to_ours(&p.header), p.payload.to_vec()),
+        // Their handle error nests the reason (`InvalidHandle(Reserved(0))`); 0 is the only invalid u16.
+        Err(e) => Parsed::Err(format!("{e:?}").replace("InvalidHandle(Reserved(0))", "InvalidHandle")),
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    common::to_hex(b)
+}
+
+#[test]
+fn serialization_is_byte_equal_both_ways() {
+    let s = seed();
+    let mut r = Rng(s);
+    for _ in 0..20_000 {
+        let h = random_header(&mut r);
+        let payload: Vec<u8> = (0..r.below(80)).map(|_| r.byte()).collect();
+        let ours = serialize(&h, &payload);
+        let theirs = lk::Packet { header: to_theirs(&h), payload: payload.clone().into() }.serialize();
+        assert_eq!(hex(&ours), hex(&theirs), "seed {s}: {h:?}");
+        assert_eq!(parse_theirs(&ours), Parsed::Ok(h, payload.clone()), "seed {s}");
+        assert_eq!(parse_ours(&theirs), Parsed::Ok(h, payload), "seed {s}");
+    }
+}
+
+/// Random bytes, and valid packets with bits flipped, bytes replaced, truncated, extended or the
+/// L field rewritten: both accept with equal fields, or both reject with the same error.
+#[test]
+fn deserialization_agrees_on_random_and_mutated_bytes() {
+    let s = seed();
+    let mut r = Rng(s);
+    let (mut accepted, mut rejected) = (0, 0);
+    for i in 0..60_000 {
+        let bytes = if i % 4 == 0 {
+            (0..r.below(48)).map(|_| r.byte()).collect()
+        } else {
+            let mut h = random_header(&mut r);
+            if r.below(8) == 0 {
+                h.handle = 0;
+            }
+            let payload: Vec<u8> = (0..r.below(24)).map(|_| r.byte()).collect();
+            let mut p = if h.handle == 0 { serialize(&Header { handle: 1, ..h }, &payload) } else { serialize(&h, &payload) };
+            if h.handle == 0 {
+                p[2..4].fill(0);
+            }
+            if i % 4 != 1 {
+                mutate(&mut r, &mut p);
+            }
+            p
+        };
+        let ours = parse_ours(&bytes);
+        assert_eq!(ours, parse_theirs(&bytes), "seed {s}: bytes {}", hex(&bytes));
+        match ours {
+            Parsed::Ok(..) => accepted += 1,
+            Parsed::Err(_) => rejected += 1,
+        }
+    }
+    // Both branches must have been exercised for the agreement to mean anything.
+    assert!(accepted > 10_000 && rejected > 10_000, "accepted {accepted}, rejected {rejected}");
+}
+
+/// Bytes equal except the timestamp, which must be one value per frame on each side.
+fn assert_same_packets(ours: &[Vec<u8>], theirs: &[Bytes], what: &str) {
+    assert_eq!(ours.len(), theirs.len(), "{what}: packet count");
+    for (i, (a, b)) in ours.iter().zip(theirs).enumerate() {
+        assert_eq!(a.len(), b.len(), "{what}: packet {i} length");
+        assert_eq!(hex(&a[..8]), hex(&b[..8]), "{what}: packet {i} header");
+        assert_eq!(hex(&a[12..]), hex(&b[12..]), "{what}: packet {i} after the timestamp");
+        assert_eq!(a[8..12], ours[0][8..12], "{what}: our timestamp changed within the frame");
+        assert_eq!(b[8..12], theirs[0][8..12], "{what}: their timestamp changed within the frame");
+    }
+}
+
+#[test]
+fn packetization_matches() {
+    let s = seed();
+    let mut r = Rng(s);
+    let mut theirs = reference::Publisher::new();
+    let mut ours = Packetizer::new(theirs.handle(), reference::MTU, Instant::now());
+    let mtu = reference::MTU;
+    // Sizes around the packet boundaries with and without the user-timestamp extension (their
+    // header is 12 or 24 bytes), plus empty, tiny and random frames.
+    let edges = [0, 1, mtu - 24, mtu - 23, mtu - 12, mtu - 11, 2 * (mtu - 24), 2 * (mtu - 12) + 1, 7 * (mtu - 12)];
+    for i in 0..400 {
+        let len = match i % 3 {
+            0 => edges[r.below(edges.len() as u64) as usize],
+            1 => r.below(100) as usize,
+            _ => r.below(200_000) as usize,
+        };
+        let payload: Vec<u8> = (0..len).map(|_| r.byte()).collect();
+        let user_timestamp = (r.below(2) == 0).then(|| r.next());
+        let ext = Extensions { e2ee: None, user_timestamp };
+        let a = ours.packetize(&payload, &ext, Instant::now()).unwrap();
+        let b = theirs.packetize(payload.into(), user_timestamp);
+        assert_same_packets(&a, &b, &format!("seed {s}, frame {i} of {len} bytes"));
+    }
+    // Past the u16 wrap of sequence and frame numbers.
+    for i in 0..66_000u32 {
+        let payload = i.to_be_bytes().to_vec();
+        let a = ours.packetize(&payload, &Extensions::NONE, Instant::now()).unwrap();
+        let b = theirs.packetize(payload.into(), None);
+        assert_same_packets(&a, &b, &format!("tiny frame {i}"));
+    }
+}
+
+/// What a receive path delivered, in order: (payload, user timestamp).
+type Delivered = Vec<(Vec<u8>, Option<u64>)>;
+
+const SUB_HANDLE: u16 = 7;
+
+/// Our receive path as the binding drives it: RemoteManager routing by subscriber handle.
+fn our_subscriber(max_partial_frames: usize) -> (RemoteManager, u32) {
+    let mut m = RemoteManager::new();
+    let desc = RemoteTrackDescriptor { sid: "DTR_oracle".into(), pub_handle: 1, name: "oracle".into(), uses_e2ee: false };
+    let id = m.update_participant("publisher", &[desc]).published[0].0;
+    m.subscribe(id, max_partial_frames).unwrap();
+    m.set_subscriber_handles([(SUB_HANDLE, "DTR_oracle".to_string())]);
+    (m, id)
+}
+
+/// A publisher's packet stream under loss, duplication, reordering (nearby swaps and late
+/// packets), interleaved frames and the odd corrupted or foreign packet.
+fn impaired_stream(r: &mut Rng) -> Vec<Vec<u8>> {
+    let mtu = 41 + r.below(120) as usize;
+    let mut packetizer = Packetizer::new(SUB_HANDLE, mtu, Instant::now());
+    let mut frames: Vec<Vec<Vec<u8>>> = (0..300)
+        .map(|i| {
+            let len = if r.below(5) == 0 { r.below(mtu as u64) } else { r.below(12 * mtu as u64) } as usize;
+            let payload: Vec<u8> = (0..len).map(|_| r.byte()).collect();
+            let ext = Extensions { e2ee: None, user_timestamp: (r.below(2) == 0).then_some(i) };
+            packetizer.packetize(&payload, &ext, Instant::now()).unwrap()
+        })
+        .collect();
+    // Interleave some neighbouring frames packet by packet.
+    for i in 1..frames.len() {
+        if r.below(6) == 0 {
+            let (a, b) = frames.split_at_mut(i);
+            let (prev, cur) = (&mut a[i - 1], &mut b[0]);
+            let mut merged = Vec::new();
+            let (mut x, mut y) = (prev.drain(..).peekable(), cur.drain(..).peekable());
+            while x.peek().is_some() || y.peek().is_some() {
+                let take_x = y.peek().is_none() || (x.peek().is_some() && r.below(2) == 0);
+                merged.push(if take_x { x.next() } else { y.next() }.unwrap());
+            }
+            drop((x, y));
+            *cur = merged;
+        }
+    }
+    let (loss, dup, swap, late) = (r.below(10), r.below(10), r.below(10), r.below(10));
+    let mut out: Vec<Vec<u8>> = Vec::new();
+    let mut held: Vec<(usize, Vec<u8>)> = Vec::new();
+    for p in frames.into_iter().flatten() {
+        if r.below(100) < loss {
+            continue;
+        }
+        if r.below(100) < late {
+            held.push((out.len() + 1 + r.below(40) as usize, p));
+            continue;
+        }
+        if r.below(100) < dup {
+            out.push(p.clone());
+        }
+        match r.below(200) {
+            0 => {
+                let mut bad = p.clone();
+                mutate(r, &mut bad);
+                out.push(bad);
+            }
+            1 => {
+                let mut foreign = p.clone();
+                foreign[2..4].copy_from_slice(&(SUB_HANDLE + 1).to_be_bytes());
+                out.push(foreign);
+            }
+            _ => {}
+        }
+        out.push(p);
+        if r.below(100) < swap && out.len() >= 2 {
+            let n = out.len();
+            out.swap(n - 1, n - 2);
+        }
+        while let Some(i) = held.iter().position(|(at, _)| *at <= out.len()) {
+            out.push(held.remove(i).1);
+        }
+    }
+    out.extend(held.into_iter().map(|(_, p)| p));
+    out
+}
+
+#[test]
+fn depacketization_matches_under_loss_reordering_and_duplication() {
+    let s = seed();
+    let mut r = Rng(s);
+    let mut delivered_total = 0;
+    for round in 0..12 {
+        let max_partial_frames = [1, 1, 2, 3, 8][round % 5];
+        let stream = impaired_stream(&mut r);
+        let (mut ours, _) = our_subscriber(max_partial_frames);
+        let mut theirs = reference::Subscriber::new(SUB_HANDLE, max_partial_frames);
+        let (mut a, mut b): (Delivered, Delivered) = (Vec::new(), Vec::new());
+        for (i, packet) in stream.iter().enumerate() {
+            if let Some(out) = ours.handle_packet(packet) {
+                a.push((out.frame.payload.as_slice().to_vec(), out.frame.extensions.user_timestamp));
+            }
+            b.extend(theirs.push(Bytes::copy_from_slice(packet)).into_iter().map(|f| (f.payload.to_vec(), f.user_timestamp)));
+            assert_eq!(a.len(), b.len(), "seed {s}, round {round} (max partial {max_partial_frames}): frame count after packet {i} ({})", hex(&packet[..packet.len().min(16)]));
+        }
+        for (k, (x, y)) in a.iter().zip(&b).enumerate() {
+            assert!(x == y, "seed {s}, round {round}: frame {k} differs (ours {} bytes ts {:?}, theirs {} bytes ts {:?})", x.0.len(), x.1, y.0.len(), y.1);
+        }
+        delivered_total += a.len();
+    }
+    assert!(delivered_total > 500, "too few frames survived to compare: {delivered_total}");
+}

@@ -12,101 +12,14 @@
 mod common;
 mod reference;
 
-use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::Bytes;
 use common::random::{mutate, random_header, seed, Rng};
 use livekit_datatrack::__fuzz as lk;
 use livekit_datatrack_core::local::Packetizer;
-use livekit_datatrack_core::packet::{deserialize, serialize, E2eeExt, Extensions, FrameMarker, Header};
-use livekit_datatrack_core::remote::{RemoteManager, RemoteTrackDescriptor};
-
-fn to_theirs(h: &Header) -> lk::Header {
-    lk::Header {
-        marker: match h.marker {
-            FrameMarker::Start => lk::FrameMarker::Start,
-            FrameMarker::Inter => lk::FrameMarker::Inter,
-            FrameMarker::Final => lk::FrameMarker::Final,
-            FrameMarker::Single => lk::FrameMarker::Single,
-        },
-        track_handle: lk::Handle::try_from(h.handle).expect("non-zero handle"),
-        sequence: h.sequence,
-        frame_number: h.frame_number,
-        timestamp: lk::Timestamp::from_ticks(h.timestamp),
-        extensions: their_extensions(&h.extensions),
-    }
-}
-
-/// Their extension value types are not exported (only `Extensions`, whose fields are public), so
-/// values are made by editing copies of ones their parser produced from a fixed packet.
-fn their_extensions(ext: &Extensions) -> lk::Extensions {
-    static TEMPLATE: OnceLock<lk::Extensions> = OnceLock::new();
-    let template = TEMPLATE.get_or_init(|| {
-        // Single, X=1, handle 1, L=6: E2EE (ID 1, 13 bytes), user timestamp (ID 2, 8 bytes), 1 pad.
-        let bytes = common::hex(concat!(
-            "1c00000100000000000000000006",
-            "010d00000000000000000000000000",
-            "0208000000000000000000"
-        ));
-        lk::Packet::deserialize(bytes.into()).expect("template packet").header.extensions
-    });
-    let mut theirs = template.clone();
-    theirs.e2ee = ext.e2ee.and_then(|e| {
-        let mut t = template.e2ee?;
-        t.key_index = e.key_index;
-        t.iv = e.iv;
-        Some(t)
-    });
-    theirs.user_timestamp = ext.user_timestamp.and_then(|v| {
-        let mut t = template.user_timestamp?;
-        t.0 = v;
-        Some(t)
-    });
-    theirs
-}
-
-fn to_ours(h: &lk::Header) -> Header {
-    Header {
-        marker: match h.marker {
-            lk::FrameMarker::Start => FrameMarker::Start,
-            lk::FrameMarker::Inter => FrameMarker::Inter,
-            lk::FrameMarker::Final => FrameMarker::Final,
-            lk::FrameMarker::Single => FrameMarker::Single,
-        },
-        handle: h.track_handle.into(),
-        sequence: h.sequence,
-        frame_number: h.frame_number,
-        timestamp: h.timestamp.as_ticks(),
-        extensions: Extensions {
-            e2ee: h.extensions.e2ee.map(|e| E2eeExt { key_index: e.key_index, iv: e.iv }),
-            user_timestamp: h.extensions.user_timestamp.map(|u| u.0),
-        },
-    }
-}
-
-/// The outcome of parsing, comparable across the two implementations: their error type is not
-/// exported, so errors are compared by kind through its Debug form.
-#[derive(Debug, PartialEq, Eq)]
-enum Parsed {
-    Ok(Header, Vec<u8>),
-    Err(String),
-}
-
-fn parse_ours(bytes: &[u8]) -> Parsed {
-    match deserialize(bytes) {
-        Ok(p) => Parsed::Ok(p.header, p.payload.to_vec()),
-        Err(e) => Parsed::Err(format!("{e:?}")),
-    }
-}
-
-fn parse_theirs(bytes: &[u8]) -> Parsed {
-    match lk::Packet::deserialize(Bytes::copy_from_slice(bytes)) {
-        Ok(p) => Parsed::Ok(to_ours(&p.header), p.payload.to_vec()),
-        // Their handle error nests the reason (`InvalidHandle(Reserved(0))`); 0 is the only invalid u16.
-        Err(e) => Parsed::Err(format!("{e:?}").replace("InvalidHandle(Reserved(0))", "InvalidHandle")),
-    }
-}
+use livekit_datatrack_core::packet::{serialize, Extensions, Header};
+use reference::codec::{parse_ours, parse_theirs, to_theirs, Parsed};
 
 fn hex(b: &[u8]) -> String {
     common::to_hex(b)
@@ -212,16 +125,6 @@ type Delivered = Vec<(Vec<u8>, Option<u64>)>;
 
 const SUB_HANDLE: u16 = 7;
 
-/// Our receive path as the binding drives it: RemoteManager routing by subscriber handle.
-fn our_subscriber(max_partial_frames: usize) -> (RemoteManager, u32) {
-    let mut m = RemoteManager::new();
-    let desc = RemoteTrackDescriptor { sid: "DTR_oracle".into(), pub_handle: 1, name: "oracle".into(), uses_e2ee: false };
-    let id = m.update_participant("publisher", &[desc]).published[0].0;
-    m.subscribe(id, max_partial_frames).unwrap();
-    m.set_subscriber_handles([(SUB_HANDLE, "DTR_oracle".to_string())]);
-    (m, id)
-}
-
 /// A publisher's packet stream under loss, duplication, reordering (nearby swaps and late
 /// packets), interleaved frames and the odd corrupted or foreign packet.
 fn impaired_stream(r: &mut Rng) -> Vec<Vec<u8>> {
@@ -298,7 +201,7 @@ fn depacketization_matches_under_loss_reordering_and_duplication() {
     for round in 0..12 {
         let max_partial_frames = [1, 1, 2, 3, 8][round % 5];
         let stream = impaired_stream(&mut r);
-        let (mut ours, _) = our_subscriber(max_partial_frames);
+        let mut ours = reference::our_subscriber(SUB_HANDLE, max_partial_frames);
         let mut theirs = reference::Subscriber::new(SUB_HANDLE, max_partial_frames);
         let (mut a, mut b): (Delivered, Delivered) = (Vec::new(), Vec::new());
         for (i, packet) in stream.iter().enumerate() {

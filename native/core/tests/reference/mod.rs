@@ -11,6 +11,8 @@
 
 #![allow(dead_code)]
 
+pub mod codec;
+
 use std::collections::HashMap;
 
 use bytes::Bytes;
@@ -20,6 +22,7 @@ use livekit_datatrack::api::{
     RemoteDataTrackPipelineOptions,
 };
 use livekit_datatrack::backend::{local, remote};
+use livekit_datatrack_core::remote::{RemoteManager, RemoteTrackDescriptor};
 use livekit_protocol as proto;
 use tokio::runtime::Runtime;
 
@@ -28,12 +31,20 @@ pub const MTU: usize = 16_000;
 const TRACK_SID: &str = "DTR_oracle";
 const TRACK_NAME: &str = "oracle";
 /// Scheduler turns granted per input: the manager task, then the track task, with slack.
-const TURNS: usize = 8;
+const TURNS: usize = 2;
 /// Their broadcast buffer of received frames; drained after every packet, so never lagging.
-const FRAME_BUFFER: usize = 4096;
+const FRAME_BUFFER: usize = 64;
 
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime")
+thread_local! {
+    /// One runtime per thread for every driver: building one per driver would dominate short
+    /// runs (the fuzzer makes two drivers per input). A dropped driver's manager task ends on
+    /// the runtime's next turn (their input handle's drop guard sends Shutdown).
+    static RUNTIME: Runtime =
+        tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime");
+}
+
+fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    RUNTIME.with(|rt| rt.block_on(f))
 }
 
 async fn turns() {
@@ -53,7 +64,6 @@ fn track_info(pub_handle: u32) -> proto::DataTrackInfo {
 
 /// Their publisher: one published track, frames in, serialized packets out.
 pub struct Publisher {
-    rt: Runtime,
     _input: local::ManagerInput,
     output: local::ManagerOutput,
     track: LocalDataTrack,
@@ -62,8 +72,7 @@ pub struct Publisher {
 
 impl Publisher {
     pub fn new() -> Self {
-        let rt = runtime();
-        let (input, mut output, track, handle) = rt.block_on(async {
+        let (input, mut output, track, handle) = block_on(async {
             let (manager, input, mut output) = local::Manager::new(local::ManagerOptions { encryption_provider: None });
             tokio::spawn(manager.run());
             let sfu = async {
@@ -79,8 +88,8 @@ impl Publisher {
             (input, output, track.expect("publish"), handle)
         });
         // Nothing else may be pending on the output.
-        assert!(rt.block_on(async { output.next().now_or_never() }).is_none());
-        Publisher { rt, _input: input, output, track, handle }
+        assert!(block_on(async { output.next().now_or_never() }).is_none());
+        Publisher { _input: input, output, track, handle }
     }
 
     /// The handle their allocator gave the track (the first one: 1).
@@ -96,7 +105,7 @@ impl Publisher {
         }
         self.track.try_push(frame).expect("push");
         let output = &mut self.output;
-        self.rt.block_on(async {
+        block_on(async {
             match output.next().await {
                 Some(local::OutputEvent::PacketsAvailable(packets)) => packets,
                 other => panic!("expected packets, got {other:?}"),
@@ -120,7 +129,6 @@ pub struct ReceivedFrame {
 
 /// Their subscriber: one subscribed track under `sub_handle`, packets in, frames out.
 pub struct Subscriber {
-    rt: Runtime,
     input: remote::ManagerInput,
     _output: remote::ManagerOutput,
     stream: DataTrackStream,
@@ -128,8 +136,7 @@ pub struct Subscriber {
 
 impl Subscriber {
     pub fn new(sub_handle: u16, max_partial_frames: usize) -> Self {
-        let rt = runtime();
-        let (input, output, stream) = rt.block_on(async {
+        let (input, output, stream) = block_on(async {
             let (manager, input, mut output) = remote::Manager::new(remote::ManagerOptions { decryption_provider: None });
             tokio::spawn(manager.run());
             let mut update = proto::ParticipantUpdate {
@@ -166,39 +173,43 @@ impl Subscriber {
             let (stream, ()) = tokio::join!(track.subscribe_with_options(options), sfu);
             (input, output, stream.expect("subscribe"))
         });
-        Subscriber { rt, input, _output: output, stream }
+        Subscriber { input, _output: output, stream }
     }
 
     /// One packet in → the frames it completed (normally zero or one).
     pub fn push(&mut self, packet: Bytes) -> Vec<ReceivedFrame> {
-        self.input.send(remote::InputEvent::PacketReceived(packet)).expect("send");
-        let stream = &mut self.stream;
-        self.rt.block_on(async {
-            turns().await;
-            let mut frames = Vec::new();
-            while let Some(Some(frame)) = stream.next().now_or_never() {
-                frames.push(ReceivedFrame { payload: frame.payload(), user_timestamp: frame.user_timestamp() });
-            }
-            frames
-        })
+        self.push_many(std::slice::from_ref(&packet))
     }
 
-    /// Packets in as fast as their input channel takes them (16 deep), the frames completed.
-    /// For the instruction count: no per-packet scheduler turns beyond what backpressure needs.
-    pub fn push_all(&mut self, packets: &[Bytes]) -> usize {
+    /// Packets in, in order → the frames they completed. Sent `BATCH` at a time, each batch
+    /// processed before the next is sent: their manager drops packets its track task has no
+    /// room for (16 queued), so this never fills it.
+    pub fn push_many(&mut self, packets: &[Bytes]) -> Vec<ReceivedFrame> {
+        const BATCH: usize = 8;
         let (input, stream) = (&self.input, &mut self.stream);
-        self.rt.block_on(async {
-            let mut frames = 0;
-            for packet in packets {
-                while input.send(remote::InputEvent::PacketReceived(packet.clone())).is_err() {
-                    tokio::task::yield_now().await;
+        block_on(async {
+            let mut frames = Vec::new();
+            for batch in packets.chunks(BATCH) {
+                for packet in batch {
+                    input.send(remote::InputEvent::PacketReceived(packet.clone())).expect("send");
                 }
-            }
-            turns().await;
-            while let Some(Some(_)) = stream.next().now_or_never() {
-                frames += 1;
+                turns().await;
+                while let Some(Some(frame)) = stream.next().now_or_never() {
+                    frames.push(ReceivedFrame { payload: frame.payload(), user_timestamp: frame.user_timestamp() });
+                }
             }
             frames
         })
     }
+}
+
+/// Our receive path set up like theirs: one track subscribed under `sub_handle`, routed by
+/// RemoteManager as the binding drives it.
+pub fn our_subscriber(sub_handle: u16, max_partial_frames: usize) -> RemoteManager {
+    let mut m = RemoteManager::new();
+    let desc = RemoteTrackDescriptor { sid: TRACK_SID.into(), pub_handle: 1, name: TRACK_NAME.into(), uses_e2ee: false };
+    let id = m.update_participant("publisher", &[desc]).published[0].0;
+    m.subscribe(id, max_partial_frames).expect("subscribe");
+    m.set_subscriber_handles([(sub_handle, TRACK_SID.to_string())]);
+    m
 }

@@ -7,7 +7,10 @@
 //!   be seeded), so the timestamp bytes are only checked to be equal within a frame;
 //! - the E2EE extension on receive: their subscriber without a decryption provider drops it from
 //!   the frame, ours hands it up;
-//! - drop reasons: their pipeline only logs them, so frames out are what is compared.
+//! - drop reasons: their pipeline only logs them, so frames out are what is compared;
+//! - lowering max_partial_frames on a live subscription: ours drops the excess partial frames at
+//!   once, theirs only as later packets arrive (pinned by
+//!   `lowered_max_partial_frames_applies_at_once_in_ours_and_lazily_in_theirs`).
 
 mod common;
 mod reference;
@@ -18,7 +21,8 @@ use bytes::Bytes;
 use common::random::{mutate, random_header, seed, Rng};
 use livekit_datatrack::__fuzz as lk;
 use livekit_datatrack_core::local::Packetizer;
-use livekit_datatrack_core::packet::{serialize, Extensions, Header};
+use livekit_datatrack_core::packet::{serialize, Extensions, FrameMarker, Header};
+use livekit_datatrack_core::remote::RemoteManager;
 use reference::codec::{parse_ours, parse_theirs, to_theirs, Parsed};
 
 fn hex(b: &[u8]) -> String {
@@ -201,7 +205,7 @@ fn depacketization_matches_under_loss_reordering_and_duplication() {
     for round in 0..12 {
         let max_partial_frames = [1, 1, 2, 3, 8][round % 5];
         let stream = impaired_stream(&mut r);
-        let mut ours = reference::our_subscriber(SUB_HANDLE, max_partial_frames);
+        let (mut ours, _) = reference::our_subscriber(SUB_HANDLE, max_partial_frames);
         let mut theirs = reference::Subscriber::new(SUB_HANDLE, max_partial_frames);
         let (mut a, mut b): (Delivered, Delivered) = (Vec::new(), Vec::new());
         for (i, packet) in stream.iter().enumerate() {
@@ -217,4 +221,34 @@ fn depacketization_matches_under_loss_reordering_and_duplication() {
         delivered_total += a.len();
     }
     assert!(delivered_total > 500, "too few frames survived to compare: {delivered_total}");
+}
+
+/// A lowered max_partial_frames bounds our partial frames at once (RemoteManager::subscribe →
+/// Depacketizer::set_max_partial_frames evicts the oldest); their depacketizer keeps the excess
+/// until a Start evicts down to the new bound, and a Single evicts only one. So frames that ours
+/// has dropped can still complete in theirs. Ours is the intended behaviour (the bound is what
+/// limits the memory a sender can pin); this pins the difference so a change on either side shows.
+#[test]
+fn lowered_max_partial_frames_applies_at_once_in_ours_and_lazily_in_theirs() {
+    let packet = |marker, sequence: u16, frame_number: u16| {
+        let h = Header { marker, handle: SUB_HANDLE, sequence, frame_number, timestamp: 0, extensions: Extensions::NONE };
+        serialize(&h, &[frame_number as u8])
+    };
+    let (mut ours, track_id) = reference::our_subscriber(SUB_HANDLE, 3);
+    let mut theirs = reference::Subscriber::new(SUB_HANDLE, 3);
+    let both = |p: Vec<u8>, ours: &mut RemoteManager, theirs: &mut reference::Subscriber| {
+        let a = ours.handle_packet(&p).map(|o| o.frame.payload.as_slice().to_vec());
+        let b: Vec<Vec<u8>> = theirs.push(Bytes::from(p)).into_iter().map(|f| f.payload.to_vec()).collect();
+        (a, b)
+    };
+    for f in 1..=3 {
+        assert_eq!(both(packet(FrameMarker::Start, 10 * f, f), &mut ours, &mut theirs), (None, vec![]));
+    }
+    ours.subscribe(track_id, 1).unwrap(); // keeps frame 3, the newest
+    theirs.set_max_partial_frames(1);
+    // A Single: delivered by both; theirs evicts one partial (frame 1), ours has frame 3 at the bound.
+    assert_eq!(both(packet(FrameMarker::Single, 40, 4), &mut ours, &mut theirs), (Some(vec![4]), vec![vec![4]]));
+    // Frames 3 and 2 complete in theirs only.
+    assert_eq!(both(packet(FrameMarker::Final, 31, 3), &mut ours, &mut theirs), (None, vec![vec![3, 3]]));
+    assert_eq!(both(packet(FrameMarker::Final, 21, 2), &mut ours, &mut theirs), (None, vec![vec![2, 2]]));
 }

@@ -57,7 +57,7 @@ thread_local! {
         assert_eq!(publisher.handle(), HANDLE);
         Drivers {
             subscribers: (1..=MAX_PARTIAL_FRAMES)
-                .map(|n| Pair { ours: reference::our_subscriber(HANDLE, n), theirs: reference::Subscriber::new(HANDLE, n), max_partial_frames: n })
+                .map(|n| Pair { ours: reference::our_subscriber(HANDLE, n).0, theirs: reference::Subscriber::new(HANDLE, n), max_partial_frames: n })
                 .collect(),
             packetizer: Packetizer::new(HANDLE, reference::MTU, Instant::now()),
             publisher,

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use livekit_datatrack::api::{
     DataTrackFrame, DataTrackOptions, DataTrackStream, DataTrackSubscribeOptions, LocalDataTrack,
-    RemoteDataTrackPipelineOptions,
+    RemoteDataTrack, RemoteDataTrackPipelineOptions,
 };
 use livekit_datatrack::backend::{local, remote};
 use livekit_datatrack_core::remote::{RemoteManager, RemoteTrackDescriptor};
@@ -131,12 +131,13 @@ pub struct ReceivedFrame {
 pub struct Subscriber {
     input: remote::ManagerInput,
     _output: remote::ManagerOutput,
+    track: RemoteDataTrack,
     stream: DataTrackStream,
 }
 
 impl Subscriber {
     pub fn new(sub_handle: u16, max_partial_frames: usize) -> Self {
-        let (input, output, stream) = block_on(async {
+        let (input, output, track, stream) = block_on(async {
             let (manager, input, mut output) = remote::Manager::new(remote::ManagerOptions { decryption_provider: None });
             tokio::spawn(manager.run());
             let mut update = proto::ParticipantUpdate {
@@ -171,9 +172,15 @@ impl Subscriber {
             };
             let options = DataTrackSubscribeOptions::new().with_buffer_size(FRAME_BUFFER);
             let (stream, ()) = tokio::join!(track.subscribe_with_options(options), sfu);
-            (input, output, stream.expect("subscribe"))
+            (input, output, track, stream.expect("subscribe"))
         });
-        Subscriber { input, _output: output, stream }
+        Subscriber { input, _output: output, track, stream }
+    }
+
+    /// Changes the live subscription's max_partial_frames (their set_pipeline_options).
+    pub fn set_max_partial_frames(&mut self, max_partial_frames: usize) {
+        self.track.set_pipeline_options(RemoteDataTrackPipelineOptions::new().with_max_partial_frames(max_partial_frames));
+        block_on(turns());
     }
 
     /// One packet in → the frames it completed (normally zero or one).
@@ -204,12 +211,12 @@ impl Subscriber {
 }
 
 /// Our receive path set up like theirs: one track subscribed under `sub_handle`, routed by
-/// RemoteManager as the binding drives it.
-pub fn our_subscriber(sub_handle: u16, max_partial_frames: usize) -> RemoteManager {
+/// RemoteManager as the binding drives it. Returns the manager and the track's id.
+pub fn our_subscriber(sub_handle: u16, max_partial_frames: usize) -> (RemoteManager, u32) {
     let mut m = RemoteManager::new();
     let desc = RemoteTrackDescriptor { sid: TRACK_SID.into(), pub_handle: 1, name: TRACK_NAME.into(), uses_e2ee: false };
     let id = m.update_participant("publisher", &[desc]).published[0].0;
     m.subscribe(id, max_partial_frames).expect("subscribe");
     m.set_subscriber_handles([(sub_handle, TRACK_SID.to_string())]);
-    m
+    (m, id)
 }

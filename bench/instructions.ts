@@ -41,7 +41,7 @@ function label(size: number): string {
 }
 
 function main(): void {
-  execFileSync('nice', ['cargo', 'build', '--release', '--quiet', '--example', 'instructions', '-p', 'livekit-datatrack-core', '--manifest-path', manifest], { stdio: 'inherit' });
+  execFileSync('nice', ['cargo', 'build', '--release', '--quiet', '--example', 'instructions', '--features', 'instructions-bench', '-p', 'livekit-datatrack-core', '--manifest-path', manifest], { stdio: 'inherit' });
   const dir = mkdtempSync(path.join(tmpdir(), 'dtp-callgrind-'));
   try {
     const rows: string[] = [];

@@ -11,7 +11,7 @@
 //!         API; the packetizer and depacketizer themselves are private).
 //! Both at MTU 16000 (theirs is fixed), no extensions.
 //!
-//! Usage: cargo run --release --example instructions -- <ours|theirs> <payload bytes> <frames>
+//! Usage: cargo run --release --features instructions-bench --example instructions -- <ours|theirs> <payload bytes> <frames>
 
 #[path = "../tests/reference/mod.rs"]
 mod reference;

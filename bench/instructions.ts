@@ -1,7 +1,7 @@
 // Instructions per frame (callgrind Ir) of packetize + depacketize, ours against
 // livekit-datatrack 0.1.13, at 64 B, 1 KiB, 16 KiB and 1 MiB payloads, MTU 16000.
 //
-// Runs native/core/examples/instructions.rs under `valgrind --tool=callgrind`, counting only
+// Runs native/bench-instructions (src/main.rs) under `valgrind --tool=callgrind`, counting only
 // inside its per-frame function (`--toggle-collect`), once with N frames and once with 2N:
 // (Ir(2N) − Ir(N)) / N is the steady-state cost of one frame, free of setup and of the first
 // frames' buffer growth. Instruction counts do not depend on machine load, unlike timings.
@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
-const manifest = path.join(root, 'native', 'Cargo.toml');
-const binary = path.join(root, 'native', 'target', 'release', 'examples', 'instructions');
+const manifest = path.join(root, 'native', 'bench-instructions', 'Cargo.toml');
+const binary = path.join(root, 'native', 'bench-instructions', 'target', 'release', 'instructions');
 const SIZES = [64, 1024, 16 * 1024, 1024 * 1024];
 const IMPLS = ['ours', 'theirs'] as const;
 
@@ -41,7 +41,7 @@ function label(size: number): string {
 }
 
 function main(): void {
-  execFileSync('nice', ['cargo', 'build', '--release', '--quiet', '--example', 'instructions', '--features', 'instructions-bench', '-p', 'livekit-datatrack-core', '--manifest-path', manifest], { stdio: 'inherit' });
+  execFileSync('nice', ['cargo', 'build', '--release', '--quiet', '--manifest-path', manifest], { stdio: 'inherit' });
   const dir = mkdtempSync(path.join(tmpdir(), 'dtp-callgrind-'));
   try {
     const rows: string[] = [];

@@ -7,7 +7,7 @@
 //! livekit-protocol messages. Tokio's current-thread scheduler is deterministic: a packet is
 //! processed within a few scheduler turns of being sent, with no timers involved.
 //!
-//! Shared by tests/oracle.rs, examples/instructions.rs and the fuzz crate (via `#[path]`).
+//! Shared by tests/oracle.rs, native/fuzz and native/bench-instructions (the last two via `#[path]`).
 
 #![allow(dead_code)]
 

@@ -11,9 +11,9 @@
 //!         API; the packetizer and depacketizer themselves are private).
 //! Both at MTU 16000 (theirs is fixed), no extensions.
 //!
-//! Usage: cargo run --release --features instructions-bench --example instructions -- <ours|theirs> <payload bytes> <frames>
+//! Usage: cargo run --release -- <ours|theirs> <payload bytes> <frames>   (in native/bench-instructions)
 
-#[path = "../tests/reference/mod.rs"]
+#[path = "../../core/tests/reference/mod.rs"]
 mod reference;
 
 use std::hint::black_box;

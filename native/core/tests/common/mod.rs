@@ -1,4 +1,7 @@
+#![allow(dead_code)]
+
 pub mod json;
+pub mod random;
 
 /// Lowercase hex without separators → bytes.
 pub fn hex(s: &str) -> Vec<u8> {

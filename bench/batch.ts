@@ -18,7 +18,8 @@
 //
 // Run: npm run bench:batch   (tsx bench/batch.ts)
 
-import { native, type NativeLocalManager, type NativeRemoteManager } from '../lib/native/binding';
+import type { NativeLocalManager, NativeRemoteManager } from '../lib/native/binding';
+import { wiredManagers } from './lib/native-pipeline';
 import { type PublicTrackPipeline, publicTrackPipeline } from './lib/public-track';
 
 const SIZE = 64;
@@ -29,16 +30,7 @@ const BATCH = 1024;
 const POLL_BYTES = 1 << 20;
 
 function pipeline(): { local: NativeLocalManager; remote: NativeRemoteManager; handle: number } {
-  const b = native();
-  const local = new b.LocalManager({ queueCapacity: BATCH });
-  const handle = local.allocateHandle();
-  local.beginPublish(handle, 'bench', false);
-  local.publishSucceeded(handle, 'TR_bench');
-  const remote = new b.RemoteManager();
-  const { published } = remote.updateParticipant('publisher', [{ sid: 'TR_bench', pubHandle: handle, name: 'bench', usesE2ee: false }]);
-  remote.subscribe(published[0].trackId, 1);
-  remote.setSubscriberHandles([[handle, 'TR_bench']]);
-  return { local, remote, handle };
+  return wiredManagers({ queueCapacity: BATCH, usesE2ee: false });
 }
 
 function perFrame(frames: number): number {

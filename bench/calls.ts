@@ -4,23 +4,14 @@
 //
 // Run: npx tsx bench/calls.ts   (LIVEKIT_DATATRACK_NATIVE_PATH=... to time another build)
 
-import { native } from '../lib/native/binding';
+import { wiredManagers } from './lib/native-pipeline';
 
 const SIZE = 64;
 const FRAMES = 100_000;
 const REPEATS = 7;
 
 function setup() {
-  const b = native();
-  const local = new b.LocalManager({ queueCapacity: FRAMES });
-  const handle = local.allocateHandle();
-  local.beginPublish(handle, 'bench', false);
-  local.publishSucceeded(handle, 'TR_bench');
-  const remote = new b.RemoteManager();
-  const { published } = remote.updateParticipant('publisher', [{ sid: 'TR_bench', pubHandle: handle, name: 'bench', usesE2ee: false }]);
-  remote.subscribe(published[0].trackId, 1);
-  remote.setSubscriberHandles([[handle, 'TR_bench']]);
-  return { local, handle, remote };
+  return wiredManagers({ queueCapacity: FRAMES, usesE2ee: false });
 }
 
 /** Pushes FRAMES frames (timed), then returns their packets as separate copies. */

@@ -2,7 +2,7 @@
 // network: pushFrame → pollTransmit → handlePacket per packet. Shared by the core and E2EE
 // micro-benchmarks.
 
-import { native, type E2eeExtension, type RemoteFrame } from '../../lib/native/binding';
+import { native, type E2eeExtension, type NativeLocalManager, type NativeRemoteManager, type RemoteFrame } from '../../lib/native/binding';
 
 /** pollTransmit budget, about what a sender would take per bufferedAmountLow wake-up. */
 export const POLL_BYTES = 64 * 1024;
@@ -13,7 +13,12 @@ export interface NativePipeline {
   drain(onFrame: (frame: RemoteFrame) => void): void;
 }
 
-export function nativePipeline(options: { queueCapacity: number; usesE2ee: boolean }): NativePipeline {
+/** A LocalManager with one published track and a RemoteManager subscribed to it under the same handle. */
+export function wiredManagers(options: { queueCapacity: number; usesE2ee: boolean }): {
+  local: NativeLocalManager;
+  remote: NativeRemoteManager;
+  handle: number;
+} {
   const b = native();
   const local = new b.LocalManager({ queueCapacity: options.queueCapacity });
   const handle = local.allocateHandle();
@@ -23,6 +28,11 @@ export function nativePipeline(options: { queueCapacity: number; usesE2ee: boole
   const { published } = remote.updateParticipant('publisher', [{ sid: 'TR_bench', pubHandle: handle, name: 'bench', usesE2ee: options.usesE2ee }]);
   remote.subscribe(published[0].trackId, 1);
   remote.setSubscriberHandles([[handle, 'TR_bench']]); // the SFU would rewrite; same handle here
+  return { local, remote, handle };
+}
+
+export function nativePipeline(options: { queueCapacity: number; usesE2ee: boolean }): NativePipeline {
+  const { local, remote, handle } = wiredManagers(options);
   return {
     push(payload, e2ee, tail) {
       local.pushFrame(handle, payload, null, e2ee, false, tail);

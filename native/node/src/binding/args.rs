@@ -230,3 +230,8 @@ pub fn header(v: &Unknown) -> Outcome<Header> {
     let extensions = extensions(&property(&o, "userTimestamp")?, &property(&o, "e2ee")?)?;
     Ok(Header { marker, handle, sequence, frame_number, timestamp, extensions })
 }
+
+/// A publisher handle argument: 1..65535 (0 is never a handle on the wire).
+pub fn handle(v: &Unknown) -> Outcome<u16> {
+    u16_in(v, "handle", 1)
+}

@@ -168,3 +168,12 @@ pub fn entry<T>(env: &Env, body: impl FnOnce() -> Outcome<T>) -> napi::Result<T>
     Err(catch_unwind(AssertUnwindSafe(|| failure.throw(env)))
         .unwrap_or_else(|_| napi::Error::new(Status::GenericFailure, "Panic: native panic while throwing")))
 }
+
+/// Runs an entry point on a class's state. A re-entrant call (a JS getter calling back into the
+/// same object while it works) is refused, so the `&mut` is never aliased.
+pub fn with_state<S, T>(env: &Env, state: &RefCell<S>, class: &str, body: impl FnOnce(&mut S) -> Outcome<T>) -> napi::Result<T> {
+    entry(env, || {
+        let mut state = state.try_borrow_mut().map_err(|_| Failure::reentrant(class))?;
+        body(&mut state)
+    })
+}

@@ -9,8 +9,8 @@ use napi_derive::napi;
 use super::args;
 use super::bound;
 use super::data_path;
-use super::error::{entry, Failure, Outcome};
-use super::shapes::{LocalTrackInfo, LocalTrackStats, PushCounts, TransmitBatch};
+use super::error::{entry, with_state, Outcome};
+use super::shapes::{count, LocalTrackInfo, LocalTrackStats, PushCounts, TransmitBatch};
 use crate::local::{self, LocalTrackState};
 
 #[napi(string_enum = "lowercase", js_name = "LocalTrackState")]
@@ -45,20 +45,9 @@ pub struct LocalManager {
     state: Rc<RefCell<State>>,
 }
 
-fn handle_arg(v: &Unknown) -> Outcome<u16> {
-    args::u16_in(v, "handle", 1)
-}
-
-fn count(n: u64) -> f64 {
-    n as f64
-}
-
 impl LocalManager {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
-        entry(env, || {
-            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("LocalManager"))?;
-            body(&mut state)
-        })
+        with_state(env, &self.state, "LocalManager", body)
     }
 }
 
@@ -99,7 +88,7 @@ impl LocalManager {
     #[napi(catch_unwind, ts_args_type = "handle: number, name: string, usesE2ee: boolean")]
     pub fn begin_publish<'e>(&self, env: &'e Env, handle: Unknown<'e>, name: Unknown<'e>, uses_e2ee: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let name = args::string(&name, "name")?;
             let uses_e2ee = args::boolean(&uses_e2ee, "usesE2ee")?;
             Ok(s.manager.begin_publish(handle, &name, uses_e2ee)?)
@@ -111,7 +100,7 @@ impl LocalManager {
     #[napi(catch_unwind, ts_args_type = "handle: number, sid: string")]
     pub fn publish_succeeded<'e>(&self, env: &'e Env, handle: Unknown<'e>, sid: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let sid = args::string(&sid, "sid")?;
             Ok(s.manager.publish_succeeded(handle, &sid, Instant::now())?)
         })
@@ -122,7 +111,7 @@ impl LocalManager {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn publish_failed<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            s.manager.publish_failed(handle_arg(&handle)?);
+            s.manager.publish_failed(args::handle(&handle)?);
             Ok(())
         })
     }
@@ -139,14 +128,14 @@ impl LocalManager {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn unpublish<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            s.manager.unpublish(handle_arg(&handle)?);
+            s.manager.unpublish(args::handle(&handle)?);
             Ok(())
         })
     }
 
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn state<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<JsLocalTrackState>> {
-        self.with(env, |s| Ok(s.manager.state(handle_arg(&handle)?).map(JsLocalTrackState::from)))
+        self.with(env, |s| Ok(s.manager.state(args::handle(&handle)?).map(JsLocalTrackState::from)))
     }
 
     /// Published (and republishing) tracks, for SyncState and republish requests.
@@ -180,7 +169,7 @@ impl LocalManager {
         drop_oldest: Unknown<'e>,
     ) -> napi::Result<PushCounts> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let drop_oldest = !args::is_nullish(&drop_oldest)? && args::boolean(&drop_oldest, "dropOldest")?;
             let data = args::bytes(&data, "data")?;
             let ends = args::uint32_array(&ends, "ends")?;
@@ -217,7 +206,7 @@ impl LocalManager {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn stats<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<LocalTrackStats>> {
         self.with(env, |s| {
-            Ok(s.manager.stats(handle_arg(&handle)?).map(|t: local::LocalTrackStats| LocalTrackStats {
+            Ok(s.manager.stats(args::handle(&handle)?).map(|t: local::LocalTrackStats| LocalTrackStats {
                 frames_sent: count(t.frames_sent),
                 bytes_sent: count(t.bytes_sent),
                 packets_sent: count(t.packets_sent),

@@ -140,7 +140,3 @@ pub fn metadata(m: &TrackMetadata) -> JsTrackMetadata {
         schema: m.schema.as_ref().map(|s| JsSchemaId { name: s.name.clone(), encoding: encoding(&s.encoding) }),
     }
 }
-
-pub fn count(n: u64) -> f64 {
-    n as f64
-}

@@ -8,9 +8,9 @@ use napi_derive::napi;
 use super::args;
 use super::bound;
 use super::data_path;
-use super::error::{entry, Failure, Outcome};
-use super::machine::{self, count, JsTrackMetadata, MsClock};
-use super::shapes::{PushCounts, TransmitBatch};
+use super::error::{entry, with_state, Failure, Outcome};
+use super::machine::{self, JsTrackMetadata, MsClock};
+use super::shapes::{count, PushCounts, TransmitBatch};
 use crate::local::protocol::{self, PublishFailure, RejectReason};
 use crate::local::{self, BatchPush, UnpublishCause};
 
@@ -196,16 +196,9 @@ fn event(e: local::PublisherEvent) -> PublisherEvent {
     }
 }
 
-fn handle_arg(v: &Unknown) -> Outcome<u16> {
-    args::u16_in(v, "handle", 1)
-}
-
 impl Publisher {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
-        entry(env, || {
-            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("Publisher"))?;
-            body(&mut state)
-        })
+        with_state(env, &self.state, "Publisher", body)
     }
 }
 
@@ -263,7 +256,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn cancel_publish<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            s.publisher.cancel_publish(handle_arg(&handle)?);
+            s.publisher.cancel_publish(args::handle(&handle)?);
             Ok(())
         })
     }
@@ -273,7 +266,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number, nowMs: number")]
     pub fn unpublish<'e>(&self, env: &'e Env, handle: Unknown<'e>, now_ms: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let now = s.clock.at(&now_ms)?;
             s.publisher.unpublish(handle, now);
             Ok(())
@@ -303,7 +296,7 @@ impl Publisher {
     ) -> napi::Result<PushCounts> {
         self.with(env, |s| {
             // Scalars first: the byte borrows must come last (see data_path::push_frame).
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let from = args::integer_in(&from, "from", 0, u32::MAX)? as usize;
             let drop_oldest = args::boolean(&drop_oldest, "dropOldest")?;
             let mode = if args::is_nullish(&transmit_now)? {
@@ -329,7 +322,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn count_encryption_failure<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            s.publisher.count_encryption_failure(handle_arg(&handle)?);
+            s.publisher.count_encryption_failure(args::handle(&handle)?);
             Ok(())
         })
     }
@@ -345,7 +338,7 @@ impl Publisher {
         now_ms: Unknown<'e>,
     ) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let sid = args::string(&sid, "sid")?;
             let metadata = machine::read_metadata(&metadata)?;
             let now = s.clock.at(&now_ms)?;
@@ -358,7 +351,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number, reason: number, message: string")]
     pub fn handle_publish_rejected<'e>(&self, env: &'e Env, handle: Unknown<'e>, reason: Unknown<'e>, message: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let reason = args::integer_in(&reason, "reason", 0, i32::MAX as u32)? as i32;
             let message = args::string(&message, "message")?;
             s.publisher.handle_publish_rejected(handle, RejectReason::from_code(reason), &message);
@@ -370,7 +363,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number, sid: string")]
     pub fn handle_unpublish_response<'e>(&self, env: &'e Env, handle: Unknown<'e>, sid: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            let handle = handle_arg(&handle)?;
+            let handle = args::handle(&handle)?;
             let sid = args::string(&sid, "sid")?;
             s.publisher.handle_unpublish_response(handle, &sid);
             Ok(())
@@ -381,7 +374,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn handle_unpublish_rejected<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<()> {
         self.with(env, |s| {
-            s.publisher.handle_unpublish_rejected(handle_arg(&handle)?);
+            s.publisher.handle_unpublish_rejected(args::handle(&handle)?);
             Ok(())
         })
     }
@@ -444,7 +437,7 @@ impl Publisher {
     #[napi(catch_unwind, ts_args_type = "handle: number")]
     pub fn stats<'e>(&self, env: &'e Env, handle: Unknown<'e>) -> napi::Result<Option<PublishedTrackStats>> {
         self.with(env, |s| {
-            Ok(s.publisher.stats(handle_arg(&handle)?).map(|t| PublishedTrackStats {
+            Ok(s.publisher.stats(args::handle(&handle)?).map(|t| PublishedTrackStats {
                 frames_sent: count(t.frames_sent),
                 bytes_sent: count(t.bytes_sent),
                 packets_sent: count(t.packets_sent),

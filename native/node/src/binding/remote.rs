@@ -9,9 +9,10 @@ use napi_derive::napi;
 use super::args;
 use super::bound;
 use super::data_path;
-use super::error::{entry, Failure, Outcome};
+use super::error::{entry, with_state, Failure, Outcome};
 use super::out;
 use super::shapes::{
+    count,
     self, FrameExtensions, ReceivedFrames, RemoteManagerStats, RemotePublicationChanges, RemoteTrackStats,
     TrackReassignment, TrackSid,
 };
@@ -65,16 +66,9 @@ fn changes(c: PublicationChanges) -> RemotePublicationChanges {
     }
 }
 
-fn count(n: u64) -> f64 {
-    n as f64
-}
-
 impl RemoteManager {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
-        entry(env, || {
-            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("RemoteManager"))?;
-            body(&mut state)
-        })
+        with_state(env, &self.state, "RemoteManager", body)
     }
 }
 

@@ -8,10 +8,10 @@ use napi_derive::napi;
 use super::args;
 use super::bound;
 use super::data_path;
-use super::error::{entry, Failure, Outcome};
-use super::machine::{self, count, JsTrackMetadata, MsClock};
+use super::error::{entry, with_state, Failure, Outcome};
+use super::machine::{self, JsTrackMetadata, MsClock};
 use super::remote::manager_stats;
-use super::shapes::RemoteManagerStats;
+use super::shapes::{count, RemoteManagerStats};
 use crate::remote::protocol::RemoteTrackInfo;
 use crate::remote::{self, SubscribeError, TrackEnd};
 
@@ -200,10 +200,7 @@ fn read_track_info(v: &Unknown) -> Outcome<RemoteTrackInfo> {
 
 impl Subscriber {
     fn with<T>(&self, env: &Env, body: impl FnOnce(&mut State) -> Outcome<T>) -> napi::Result<T> {
-        entry(env, || {
-            let mut state = self.state.try_borrow_mut().map_err(|_| Failure::reentrant("Subscriber"))?;
-            body(&mut state)
-        })
+        with_state(env, &self.state, "Subscriber", body)
     }
 }
 

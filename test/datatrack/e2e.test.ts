@@ -8,6 +8,7 @@ import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import { E2E, WAIT_MS, once, read, readUpTo, remoteTrack, until, pushUntilReceived, warmPath } from './e2e-helpers';
 import { serverKinds } from '../servers/test-server';
+import { deliverWithRepushes } from '../helpers/lossy-path';
 
 jest.setTimeout(60_000);
 
@@ -44,15 +45,27 @@ describe.each(serverKinds())('data tracks end to end [%s]', (kind) => {
   test('large frames: 3 × 196 KiB and one of 2,000,000 bytes arrive intact', async () => {
     const { local, remote } = await pair();
     const stream = await remote.subscribe();
-    const sent = Array.from({ length: 3 }, () => crypto.randomBytes(196 * 1024));
-    for (const p of sent) {
-      local.tryPush({ payload: p });
-      expect(Buffer.from((await read(stream)).payload).equals(p)).toBe(true);
+    const sent: Buffer[] = [];
+    let pushes = 0;
+    for (const p of [...Array.from({ length: 3 }, () => crypto.randomBytes(196 * 1024)), crypto.randomBytes(2_000_000)]) {
+      sent.push(p);
+      // A frame of 170 to 1,700 packets can meet the SFUs' congestion drop on a loaded machine
+      // (FINDINGS row 5): it is pushed again, and what arrives must be this frame, whole.
+      const delivery = await deliverWithRepushes({
+        push: () => local.tryPush({ payload: p }),
+        next: (timeoutMs) => stream.read({ timeoutMs }),
+        maxPushes: 5,
+        waitMs: 5_000,
+        matches: (f) => !sent.slice(0, -1).some((earlier) => earlier.equals(f.payload)),
+      });
+      expect(Buffer.from(delivery.frame.payload).equals(p)).toBe(true);
+      pushes += delivery.pushes;
     }
-    const huge = crypto.randomBytes(2_000_000);
-    local.tryPush({ payload: huge });
-    expect(Buffer.from((await read(stream)).payload).equals(huge)).toBe(true);
-    expect(remote.stats().framesDropped).toMatchObject({ incomplete: 0, interrupted: 0 });
+    if (pushes > sent.length) console.log(`[large frames] ${kind}: ${pushes} pushes for ${sent.length} frames (congestion drops)`);
+    // Only a frame that was pushed again may have left a partial frame behind.
+    const { incomplete, interrupted } = remote.stats().framesDropped;
+    expect(incomplete + interrupted).toBeLessThanOrEqual(pushes - sent.length);
+    expect(remote.stats().framesDelivered).toBeGreaterThanOrEqual(sent.length);
   });
 
   test('pushFrames: every frame of a 500-frame batch arrives in order with its user timestamp', async () => {

@@ -3,6 +3,7 @@
 
 import * as crypto from 'node:crypto';
 import type { TestServer } from '../servers/test-server';
+import { deliverWithRepushes } from '../helpers/lossy-path';
 import { nextReal, primeSubscription, type InteropPeer, type PeerFrame, type PeerKind, type PeerLocalTrack, type PeerRemoteTrack, type PeerSubscription } from './drivers/peer';
 
 /** What a peer needs of a server: where it is and a token for it. */
@@ -91,7 +92,7 @@ export interface PeerPair {
 }
 
 /**
- * Pushes `payload` until it arrives whole, at most `pushes` times, and returns what arrived (checked
+ * Pushes `payload` until it arrives whole (up to 5 times), and returns what arrived (checked
  * by the caller). Both SFUs drop a burst's packets once a subscriber's channel is over its latency
  * target (livekit-server's rule, and the dev SFU's after it: test/interop/FINDINGS.md, 5), which a
  * slow receiver on a loaded machine hits with a frame of a dozen packets or more; so a frame of many
@@ -102,17 +103,15 @@ export async function deliverFrame(
   sub: PeerSubscription,
   payload: Uint8Array,
   userTimestamp: bigint | undefined,
-): Promise<PeerFrame | null> {
-  const pushes = payload.byteLength <= MULTI_PACKET_BYTES ? 1 : 5;
-  let frame: PeerFrame | null = null;
-  for (let i = 1; !frame && i <= pushes; i++) {
-    await local.push(payload, userTimestamp);
-    frame = await nextReal(sub, i === pushes ? 20_000 : 3_000).catch((e: unknown) => {
-      if (i === pushes) throw e;
-      return null;
-    });
-  }
-  return frame;
+): Promise<PeerFrame> {
+  const delivery = await deliverWithRepushes({
+    push: () => local.push(payload, userTimestamp),
+    next: (timeoutMs) => nextReal(sub, timeoutMs),
+    maxPushes: payload.byteLength <= MULTI_PACKET_BYTES ? 1 : 5,
+    waitMs: 3_000,
+    lastWaitMs: 20_000,
+  });
+  return delivery.frame;
 }
 
 /** Above this a frame takes more than one DTP packet. */

@@ -1,23 +1,26 @@
 // E2EE cost per frame, in one process, every variant on the same sizes in the same run:
-//  - bare: one node:crypto AES-GCM pass each way (createCipheriv/update/final/getAuthTag, then
-//    createDecipheriv/setAuthTag/update/final), the least any E2EE path built on node:crypto pays;
-//  - its parts: cipher set-up alone, IV generation, the ciphertext ‖ tag copy;
+//  - bare: one AES-GCM pass each way with the addon's AesGcmKey (seal, then open), the least the
+//    SDK's E2EE can pay; and the same pass through node:crypto (createCipheriv/update/final/
+//    getAuthTag, then createDecipheriv/setAuthTag/update/final), what the SDK used before;
+//  - their parts: node:crypto's per-frame cipher set-up alone, IV generation;
 //  - cryptor: DataTrackFrameCryptor.encrypt + decrypt, the SDK's per-frame E2EE work;
-//  - path: the native publisher → subscriber pipeline (no network) with E2EE (encrypt before
-//    pushFrame, decrypt each reassembled frame) against the same pipeline in plaintext.
+//  - path: the native publisher → subscriber pipeline (no network) with E2EE (pushFrame seals the
+//    queued copy, as the SDK's sender does; decrypt each reassembled frame) against the same
+//    pipeline in plaintext.
 // Per-frame figures are CPU time (process.cpuUsage, user + system), best of 5 runs.
 //
 // Run: npm run bench:e2ee   (tsx bench/e2ee.ts [--sizes 1,16,64,256])
 
 import * as crypto from 'node:crypto';
 import { DataTrackFrameCryptor, KeyProvider } from '../lib/e2ee';
-import { IV_LENGTH, IvSource, TAG_LENGTH } from '../lib/e2ee/frame-cryptor';
+import { IV_LENGTH, IvSource, TAG_LENGTH, aesGcmKey } from '../lib/e2ee/frame-cryptor';
 import type { RemoteFrame } from '../lib/native/binding';
 import { nativePipeline } from './lib/native-pipeline';
 
 const IDENTITY = 'bench-publisher';
 const KEY_BITS = 256;
 const CIPHER = 'aes-256-gcm';
+const BARE = 'bare AES-GCM enc+dec (addon)';
 
 function framesFor(size: number): number {
   // About 64 MiB per measured run, at least 2,000 frames.
@@ -49,10 +52,18 @@ async function variants(): Promise<Record<string, Variant>> {
   if (cryptor.decrypt(IDENTITY, sealed.payload, sealed.e2ee) === null) throw new Error('decrypt failed');
   firstFrameUs = Number(process.hrtime.bigint() - t0) / 1e3;
   const iv = crypto.randomBytes(IV_LENGTH);
+  const aead = aesGcmKey(raw);
   let sink = 0;
 
   return {
-    'bare AES-GCM enc+dec': (payload, frames) => () => {
+    [BARE]: (payload, frames) => () => {
+      for (let i = 0; i < frames; i++) {
+        const plain = aead.open(iv, aead.seal(iv, payload));
+        if (plain === null) throw new Error('open failed');
+        sink += plain.length;
+      }
+    },
+    'node:crypto AES-GCM enc+dec': (payload, frames) => () => {
       for (let i = 0; i < frames; i++) {
         const c = crypto.createCipheriv(CIPHER, key, iv, { authTagLength: TAG_LENGTH });
         const body = c.update(payload);
@@ -64,7 +75,7 @@ async function variants(): Promise<Record<string, Variant>> {
         d.final();
       }
     },
-    '  part: cipher set-up (both)': (_payload, frames) => () => {
+    '  part: node:crypto set-up (both)': (_payload, frames) => () => {
       for (let i = 0; i < frames; i++) {
         crypto.createCipheriv(CIPHER, key, iv, { authTagLength: TAG_LENGTH });
         crypto.createDecipheriv(CIPHER, key, iv, { authTagLength: TAG_LENGTH });
@@ -74,14 +85,8 @@ async function variants(): Promise<Record<string, Variant>> {
       const ivs = new IvSource();
       for (let i = 0; i < frames; i++) sink += ivs.next().length;
     },
-    '  part: ciphertext ‖ tag copy': (payload, frames) => () => {
-      const tag = Buffer.alloc(TAG_LENGTH);
-      for (let i = 0; i < frames; i++) sink += Buffer.concat([payload, tag]).length;
-    },
     'cryptor enc+dec': (payload, frames) => () => {
       for (let i = 0; i < frames; i++) {
-        // encrypt() joins ciphertext ‖ tag as the packetizer does; the SDK's sender uses seal() and
-        // lets the packetizer do that join in the copy it makes anyway (see 'path E2EE').
         const { payload: sealed, e2ee } = cryptor.encrypt(IDENTITY, payload);
         const plain = cryptor.decrypt(IDENTITY, sealed, e2ee);
         if (plain === null) throw new Error('decrypt failed');
@@ -107,8 +112,8 @@ async function variants(): Promise<Record<string, Variant>> {
       };
       return () => {
         for (let i = 0; i < frames; i++) {
-          const { body, tag, e2ee } = cryptor.seal(IDENTITY, payload);
-          pipeline.push(body, e2ee, tag);
+          const { sealWith, e2ee } = cryptor.nextSeal(IDENTITY);
+          pipeline.push(payload, e2ee, sealWith);
           pipeline.drain(onFrame);
         }
       };
@@ -165,9 +170,10 @@ async function main(): Promise<void> {
   for (const n of names) rows.push([n, ...best.get(n)!.map((us) => us.toFixed(2))]);
   const get = (n: string) => best.get(n)!;
   const ratio = (a: number[], b: number[]) => a.map((x, i) => (x / b[i]).toFixed(2) + '×');
-  rows.push(['cryptor / bare', ...ratio(get('cryptor enc+dec'), get('bare AES-GCM enc+dec'))]);
+  rows.push(['node:crypto / bare', ...ratio(get('node:crypto AES-GCM enc+dec'), get(BARE))]);
+  rows.push(['cryptor / bare', ...ratio(get('cryptor enc+dec'), get(BARE))]);
   const added = get('path E2EE').map((x, i) => x - get('path plaintext')[i]);
-  rows.push(['(path E2EE − plaintext) / bare', ...ratio(added, get('bare AES-GCM enc+dec'))]);
+  rows.push(['(path E2EE − plaintext) / bare', ...ratio(added, get(BARE))]);
   rows.push(['path E2EE / plaintext', ...ratio(get('path E2EE'), get('path plaintext'))]);
   const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r: string[]) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;

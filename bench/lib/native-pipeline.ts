@@ -8,7 +8,8 @@ import { native, type E2eeExtension, type NativeLocalManager, type NativeRemoteM
 export const POLL_BYTES = 64 * 1024;
 
 export interface NativePipeline {
-  push(payload: Uint8Array, e2ee: E2eeExtension | null, tail?: Uint8Array): void;
+  /** `sealWith`: an AesGcmKey id, to encrypt the queued copy as the SDK's sender does. */
+  push(payload: Uint8Array, e2ee: E2eeExtension | null, sealWith?: number): void;
   /** Moves every queued packet to the subscriber; `onFrame` for each reassembled frame. */
   drain(onFrame: (frame: RemoteFrame) => void): void;
 }
@@ -34,8 +35,8 @@ export function wiredManagers(options: { queueCapacity: number; usesE2ee: boolea
 export function nativePipeline(options: { queueCapacity: number; usesE2ee: boolean }): NativePipeline {
   const { local, remote, handle } = wiredManagers(options);
   return {
-    push(payload, e2ee, tail) {
-      local.pushFrame(handle, payload, null, e2ee, false, tail);
+    push(payload, e2ee, sealWith) {
+      local.pushFrame(handle, payload, null, e2ee, false, sealWith);
     },
     drain(onFrame) {
       let out;

@@ -256,25 +256,27 @@ export class LocalTracks implements LocalTrackOwner {
       throw new DataTrackPushError('frameTooLarge', `a frame of ${size} bytes exceeds what subscribers reassemble (${max} bytes)`, frame);
     }
     const publisher = track._publisher;
-    let payload: Uint8Array = frame.payload;
     let e2ee = null;
-    let tag = null;
+    let sealWith = null;
+    const encryptionFailed = (err: unknown) => {
+      publisher.countEncryptionFailure(track._handle);
+      return new DataTrackPushError('encryptionFailed', (err as Error).message, frame, { cause: err });
+    };
     if (track.info.usesE2ee) {
       try {
-        const sealed = this.cryptor!.seal(this.host.localIdentity(), payload);
-        payload = sealed.body;
-        tag = sealed.tag;
-        e2ee = sealed.e2ee;
+        ({ sealWith, e2ee } = this.cryptor!.nextSeal(this.host.localIdentity()));
       } catch (err) {
-        publisher.countEncryptionFailure(track._handle);
-        throw new DataTrackPushError('encryptionFailed', (err as Error).message, frame, { cause: err });
+        throw encryptionFailed(err);
       }
     }
     let result: PushResult;
     try {
-      result = publisher.pushFrame(track._handle, payload, userTimestamp, e2ee, policy === 'dropOldest', tag);
+      // An E2EE frame is encrypted by the addon in the queued copy (one copy, one AES-GCM pass).
+      result = publisher.pushFrame(track._handle, frame.payload, userTimestamp, e2ee, policy === 'dropOldest', sealWith);
     } catch (err) {
-      if ((err as NativeError).code === 'UnknownTrack') throw unpublishedError(track, frame);
+      const code = (err as NativeError).code;
+      if (code === 'UnknownTrack') throw unpublishedError(track, frame);
+      if (code === 'EncryptionFailed') throw encryptionFailed(err);
       throw err;
     }
     if (result === PushResult.Full) {

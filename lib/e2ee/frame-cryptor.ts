@@ -1,9 +1,11 @@
 // Whole-frame AES-GCM for data tracks: a frame is encrypted once before packetization, the wire
 // payload is ciphertext ‖ 16-byte tag, no AAD, and the key index plus the 12-byte IV travel in
-// the packets' E2EE extension. node:crypto does the cipher work; nothing here is hand-rolled.
+// the packets' E2EE extension. The cipher is the addon's AesGcmKey (ring's AES-GCM, its key
+// schedule built once per key; native/node/src/binding/aes_gcm.rs): node:crypto would build a
+// cipher object per frame, which cost more than the encryption itself (README, E2EE).
 
 import * as crypto from 'node:crypto';
-import type { E2eeExtension } from '../native/binding';
+import { native, type AesGcmKey, type E2eeExtension } from '../native/binding';
 import { ratchetMaterial } from './key-derivation';
 import type { KeyProvider, KeySet } from './key-provider';
 
@@ -14,48 +16,19 @@ export class E2eeError extends Error {
   override readonly name = 'E2eeError';
 }
 
-/** The GCM cipher for a key, from its size. Resolved once per key (see KeySet.cipher), not per frame. */
-export function gcmCipherFor(key: crypto.KeyObject): crypto.CipherGCMTypes {
-  return key.symmetricKeySize === 32 ? 'aes-256-gcm' : 'aes-128-gcm';
+/** The AES-GCM key for 16 or 32 raw key bytes. */
+export function aesGcmKey(raw: Uint8Array): AesGcmKey {
+  return new (native().AesGcmKey)(raw);
 }
 
-const GCM_OPTIONS = { authTagLength: TAG_LENGTH };
-
-/**
- * One AES-GCM encryption, ciphertext and tag apart: the sender hands both to the packetizer, which
- * gathers them into the frame in its one copy (no ciphertext ‖ tag concatenation here).
- */
-export function aesGcmSeal(key: crypto.KeyObject, cipherName: crypto.CipherGCMTypes, iv: Uint8Array, plaintext: Uint8Array): { body: Buffer; tag: Buffer } {
-  const cipher = crypto.createCipheriv(cipherName, key, iv, GCM_OPTIONS);
-  const body = cipher.update(plaintext);
-  const tail = cipher.final(); // GCM is a stream mode: nothing is held back, so this is empty
-  return { body: tail.length === 0 ? body : Buffer.concat([body, tail]), tag: cipher.getAuthTag() };
+/** Encrypts with explicit key bytes and IV into ciphertext ‖ tag, the wire payload (for test vectors). */
+export function aesGcmEncrypt(raw: Uint8Array, iv: Uint8Array, plaintext: Uint8Array): Buffer {
+  return aesGcmKey(raw).seal(iv, plaintext);
 }
 
-/** Decrypts ciphertext ‖ tag; null when authentication fails. */
-export function aesGcmOpen(key: crypto.KeyObject, cipherName: crypto.CipherGCMTypes, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
-  if (sealed.length < TAG_LENGTH || iv.length !== IV_LENGTH) return null;
-  const split = sealed.length - TAG_LENGTH;
-  try {
-    const decipher = crypto.createDecipheriv(cipherName, key, iv, GCM_OPTIONS);
-    decipher.setAuthTag(sealed.subarray(split));
-    const body = decipher.update(sealed.subarray(0, split));
-    const tail = decipher.final();
-    return tail.length === 0 ? body : Buffer.concat([body, tail]);
-  } catch {
-    return null;
-  }
-}
-
-/** Encrypts with an explicit key and IV into ciphertext ‖ tag, the wire payload (for test vectors). */
-export function aesGcmEncrypt(key: crypto.KeyObject, iv: Uint8Array, plaintext: Uint8Array): Buffer {
-  const { body, tag } = aesGcmSeal(key, gcmCipherFor(key), iv, plaintext);
-  return Buffer.concat([body, tag]);
-}
-
-/** Decrypts ciphertext ‖ tag with an explicit key; null when authentication fails. */
-export function aesGcmDecrypt(key: crypto.KeyObject, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
-  return aesGcmOpen(key, gcmCipherFor(key), iv, sealed);
+/** Decrypts ciphertext ‖ tag with explicit key bytes; null when authentication fails. */
+export function aesGcmDecrypt(raw: Uint8Array, iv: Uint8Array, sealed: Uint8Array): Buffer | null {
+  return aesGcmKey(raw).open(iv, sealed);
 }
 
 /**
@@ -87,24 +60,22 @@ export class DataTrackFrameCryptor {
   constructor(readonly keyProvider: KeyProvider) {}
 
   /**
-   * Encrypts a frame with the sender's current key: the wire payload is `body ‖ tag` (the
-   * packetizer joins them). Throws E2eeError if there is no key yet.
+   * What the sender's next frame is sealed with: its current key (the id pushFrame's `sealWith`
+   * takes) and the frame's E2EE extension, a fresh IV. Throws E2eeError if there is no key yet.
    */
-  seal(identity: string, plaintext: Uint8Array): { body: Buffer; tag: Buffer; e2ee: E2eeExtension } {
+  nextSeal(identity: string): { sealWith: number; e2ee: E2eeExtension; keySet: KeySet } {
     const ring = this.keyProvider.ringFor(identity);
     const keyIndex = ring?.currentIndex ?? 0;
     const keySet = ring?.slots[keyIndex];
     if (!keySet) throw new E2eeError(`no encryption key for ${identity} (set one on the KeyProvider before publishing)`);
     if (keyIndex > 255) throw new E2eeError('key index does not fit the E2EE extension (u8)');
-    const iv = this.ivs.next();
-    const { body, tag } = aesGcmSeal(keySet.key, keySet.cipher, iv, plaintext);
-    return { body, tag, e2ee: { keyIndex, iv } };
+    return { sealWith: keySet.aeadId, e2ee: { keyIndex, iv: this.ivs.next() }, keySet };
   }
 
-  /** `seal` with the wire payload joined: ciphertext ‖ tag. */
+  /** Encrypts a frame on its own (the SDK's sender seals inside pushFrame instead): ciphertext ‖ tag. */
   encrypt(identity: string, plaintext: Uint8Array): { payload: Buffer; e2ee: E2eeExtension } {
-    const { body, tag, e2ee } = this.seal(identity, plaintext);
-    return { payload: Buffer.concat([body, tag]), e2ee };
+    const { e2ee, keySet } = this.nextSeal(identity);
+    return { payload: keySet.aead.seal(e2ee.iv, plaintext), e2ee };
   }
 
   /** Fast path: decrypts with the key the sender named. Null on failure (no key, wrong key, tampering). */
@@ -113,7 +84,7 @@ export class DataTrackFrameCryptor {
     if (!ring) return null;
     const keySet = ring.slots[ring.slot(e2ee.keyIndex)];
     if (!keySet) return null;
-    return aesGcmOpen(keySet.key, keySet.cipher, e2ee.iv, sealed);
+    return keySet.aead.open(e2ee.iv, sealed);
   }
 
   /** True if a failed frame may still decrypt after following the sender's ratchet. */
@@ -135,7 +106,7 @@ export class DataTrackFrameCryptor {
     const base = ring.slots[ring.slot(e2ee.keyIndex)];
     if (!base) return null;
     // Another frame may have adopted a newer key while this one waited.
-    const direct = aesGcmOpen(base.key, base.cipher, e2ee.iv, sealed);
+    const direct = base.aead.open(e2ee.iv, sealed);
     if (direct) return direct;
     let chain = this.successors.get(base);
     if (!chain) {
@@ -153,7 +124,7 @@ export class DataTrackFrameCryptor {
       } catch {
         return null;
       }
-      const plain = aesGcmOpen(candidate.key, candidate.cipher, e2ee.iv, sealed);
+      const plain = candidate.aead.open(e2ee.iv, sealed);
       if (plain) {
         provider.adoptRatcheted(identity, e2ee.keyIndex, base, candidate);
         return plain;

@@ -13,7 +13,8 @@ import {
   keyMaterial,
   ratchetMaterial,
 } from './key-derivation';
-import { IV_LENGTH, gcmCipherFor } from './frame-cryptor';
+import { aesGcmKey } from './frame-cryptor';
+import type { AesGcmKey } from '../native/binding';
 
 export interface KeyProviderOptions {
   /**
@@ -46,8 +47,10 @@ export interface KeyProviderOptions {
  */
 export interface KeySet {
   readonly material: KeyMaterial;
-  readonly key: crypto.KeyObject;
-  readonly cipher: crypto.CipherGCMTypes;
+  /** The derived key, its AES key schedule built once here rather than per frame. */
+  readonly aead: AesGcmKey;
+  /** `aead.id`, read once: what pushFrame's `sealWith` takes. */
+  readonly aeadId: number;
 }
 
 /** @internal */
@@ -165,12 +168,8 @@ export class KeyProvider extends EventEmitter<KeyProviderEvents> {
   /** @internal Derives the AES key for material (used by the receiver's ratchet window). */
   async keySetFrom(material: KeyMaterial): Promise<KeySet> {
     const raw = await deriveEncryptionKey(material, this.ratchetSalt, this.keySize);
-    const key = crypto.createSecretKey(raw);
-    const cipher = gcmCipherFor(key);
-    // One throwaway cipher now, so OpenSSL's first look-up of the algorithm (and V8's first
-    // compile of this path) is paid when the key is set rather than by the first frame.
-    crypto.createCipheriv(cipher, key, crypto.randomBytes(IV_LENGTH)).final();
-    return { material, key, cipher };
+    const aead = aesGcmKey(raw);
+    return { material, aead, aeadId: aead.id };
   }
 
   /**

@@ -21,6 +21,7 @@ import type * as addon from './addon';
 import { loadAddon } from './load';
 
 export type {
+  AesGcmKey,
   DecodedPacket,
   DepacketizerDrop,
   DepacketizerDropReason,
@@ -70,6 +71,7 @@ export type NativeErrorCode =
   | 'LimitReached'
   | 'UnknownTrack'
   | 'InvalidState'
+  | 'EncryptionFailed'
   | 'Panic';
 
 export interface NativeError extends Error {
@@ -107,9 +109,9 @@ interface FramePusher {
   /**
    * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
    * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
-   * InvalidArgument for a frame over 1 GiB. With `tail`, the frame is `payload ‖ tail`, gathered
-   * in the one copy (E2EE passes ciphertext and tag apart rather than concatenating them first).
-   * A Publisher counts a refusal (Full) in stats.
+   * InvalidArgument for a frame over 1 GiB. With `sealWith` (an AesGcmKey's `id`), the queued copy
+   * is encrypted in place under `e2ee.iv` (ciphertext ‖ tag is what is sent), so an E2EE frame is
+   * copied once; a refusal throws EncryptionFailed. A Publisher counts a refusal (Full) in stats.
    */
   pushFrame(
     handle: number,
@@ -117,7 +119,7 @@ interface FramePusher {
     userTimestamp: bigint | null,
     e2ee: addon.E2eeExtension | null,
     dropOldest: boolean,
-    tail?: Uint8Array | null,
+    sealWith?: number | null,
   ): PushResult;
 }
 

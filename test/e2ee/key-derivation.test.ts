@@ -1,6 +1,6 @@
 import * as crypto from 'node:crypto';
 import { deriveEncryptionKey, keyMaterial, ratchetMaterial } from '../../lib/e2ee/key-derivation';
-import { aesGcmDecrypt, aesGcmEncrypt } from '../../lib/e2ee/frame-cryptor';
+import { aesGcmDecrypt, aesGcmEncrypt, aesGcmKey } from '../../lib/e2ee/frame-cryptor';
 import { referenceDecrypt, referenceEncrypt, referenceKey, referenceRatchet } from './webcrypto-reference';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
@@ -56,13 +56,13 @@ describe('AES-GCM', () => {
     '884775ca4426c2cf73bc2994e753995f59d754c204b12edc30ecf6df8e8178c6a37f72ee7bc293';
 
   test('fixed key + IV vector', () => {
-    const sealed = aesGcmEncrypt(crypto.createSecretKey(keyBytes), iv, plaintext);
+    const sealed = aesGcmEncrypt(keyBytes, iv, plaintext);
     expect(hex(sealed)).toBe(pinned);
     expect(sealed.length).toBe(plaintext.length + 16);
   });
 
   test('agrees with WebCrypto both ways', async () => {
-    const key = crypto.createSecretKey(keyBytes);
+    const key = keyBytes;
     const data = crypto.randomBytes(196_608);
     const mine = aesGcmEncrypt(key, iv, data);
     expect(hex(await referenceDecrypt(keyBytes, iv, mine))).toBe(hex(data));
@@ -71,9 +71,9 @@ describe('AES-GCM', () => {
   });
 
   test('wrong key, wrong IV and tampering fail', () => {
-    const key = crypto.createSecretKey(keyBytes);
+    const key = keyBytes;
     const sealed = aesGcmEncrypt(key, iv, plaintext);
-    const other = crypto.createSecretKey(crypto.randomBytes(16));
+    const other = crypto.randomBytes(16);
     expect(aesGcmDecrypt(other, iv, sealed)).toBeNull();
     expect(aesGcmDecrypt(key, crypto.randomBytes(12), sealed)).toBeNull();
     const bent = Buffer.from(sealed);
@@ -82,8 +82,35 @@ describe('AES-GCM', () => {
     expect(aesGcmDecrypt(key, iv, sealed.subarray(0, 10))).toBeNull();
   });
 
+  test('256-bit keys agree with WebCrypto both ways, across sizes', async () => {
+    const key32 = crypto.randomBytes(32);
+    for (const size of [1, 15, 16, 17, 1024, 65_537]) {
+      const data = crypto.randomBytes(size);
+      expect(hex(await referenceDecrypt(key32, iv, aesGcmEncrypt(key32, iv, data)))).toBe(hex(data));
+      expect(aesGcmDecrypt(key32, iv, await referenceEncrypt(key32, iv, data))?.equals(data)).toBe(true);
+    }
+  });
+
+  test('a failed open leaves the sealed bytes as they were (the ratchet tries them again)', () => {
+    const sealed = aesGcmEncrypt(keyBytes, iv, crypto.randomBytes(4096));
+    const before = Buffer.from(sealed);
+    expect(aesGcmDecrypt(crypto.randomBytes(16), iv, sealed)).toBeNull();
+    expect(sealed.equals(before)).toBe(true);
+    expect(aesGcmDecrypt(keyBytes, iv, sealed)).not.toBeNull();
+  });
+
+  test('bad keys, IVs and arguments: typed errors when sealing, null when opening', () => {
+    expect(() => aesGcmKey(new Uint8Array(24))).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    expect(() => aesGcmKey('key' as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    const key = aesGcmKey(keyBytes);
+    expect(() => key.seal(new Uint8Array(8), plaintext)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    expect(() => key.seal(iv, 42 as unknown as Uint8Array)).toThrow(expect.objectContaining({ code: 'InvalidArgument' }));
+    expect(key.open(new Uint8Array(16), key.seal(iv, plaintext))).toBeNull();
+    expect(key.open(iv, new Uint8Array(0))).toBeNull();
+  });
+
   test('empty plaintext is just the tag', () => {
-    const key = crypto.createSecretKey(keyBytes);
+    const key = keyBytes;
     const sealed = aesGcmEncrypt(key, iv, new Uint8Array(0));
     expect(sealed.length).toBe(16);
     expect(aesGcmDecrypt(key, iv, sealed)?.length).toBe(0);

@@ -213,3 +213,28 @@ test('a packetized frame survives a round trip into a RemoteManager', () => {
   expect(out[0].userTimestamp).toBe(0n); // 0 is sent, not omitted
   expect(Buffer.compare(out[0].payload, frame)).toBe(0);
 });
+
+describe('pushFrame sealWith (E2EE in the queued copy)', () => {
+  const keyBytes = Buffer.alloc(32, 7);
+  const iv = Buffer.from('0102030405060708090a0b0c', 'hex');
+
+  test('what is sent is the AES-GCM sealing of the frame under the e2ee IV', () => {
+    const key = new b.AesGcmKey(keyBytes);
+    const m = new b.LocalManager();
+    const h = published(m, 'secret', true);
+    const plain = Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff));
+    expect(m.pushFrame(h, plain, null, { keyIndex: 2, iv }, false, key.id)).toBe(PushResult.Queued);
+    const sent = Buffer.concat(packets(m.pollTransmit(1 << 20)!).map((p) => b.decodePacket(p).payload));
+    expect(sent.equals(key.seal(iv, plain))).toBe(true);
+    expect(key.open(iv, sent)?.equals(plain)).toBe(true);
+  });
+
+  test('an unknown key id or a missing IV is refused and nothing is queued', () => {
+    const key = new b.AesGcmKey(keyBytes);
+    const m = new b.LocalManager();
+    const h = published(m, 'secret', true);
+    expectCode(() => m.pushFrame(h, Buffer.from('x'), null, { keyIndex: 0, iv }, false, key.id + 1000), 'InvalidArgument');
+    expectCode(() => m.pushFrame(h, Buffer.from('x'), null, null, false, key.id), 'InvalidArgument');
+    expect(m.queuedFrames()).toBe(0);
+  });
+});

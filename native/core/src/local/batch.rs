@@ -104,7 +104,7 @@ impl Publisher {
         for (i, frame) in frame_ranges(data, ends).flatten().enumerate().skip(from) {
             let ext = extensions(user_timestamps, i);
             let result = match mode {
-                BatchPush::Policy { drop_oldest } => Some(self.push_frame(handle, frame, &[], &ext, drop_oldest)?),
+                BatchPush::Policy { drop_oldest } => Some(self.push_frame(handle, frame, None, &ext, drop_oldest)?),
                 BatchPush::Resumable { transmit_now } => self.push_frame_unless_full(handle, frame, &ext, i - from < transmit_now)?,
             };
             let Some(result) = result else { break };

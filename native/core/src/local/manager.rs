@@ -84,6 +84,17 @@ pub enum LocalManagerError {
     UnknownTrack(u16),
     InvalidState { handle: u16, state: LocalTrackState },
     InvalidArgument(String),
+    /// The frame's `SealInPlace` refused it.
+    SealFailed(String),
+}
+
+/// Turns a queued frame's bytes into what is sent, in place (E2EE). The core does no
+/// cryptography: the binding supplies this.
+pub trait SealInPlace {
+    /// Bytes the sealed frame has beyond the payload (an AEAD tag).
+    fn tag_len(&self) -> usize;
+    /// `frame` is the payload followed by `tag_len()` zero bytes; on return it is the sealed frame.
+    fn seal(&self, frame: &mut [u8]) -> Result<(), String>;
 }
 
 impl fmt::Display for LocalManagerError {
@@ -95,6 +106,7 @@ impl fmt::Display for LocalManagerError {
                 write!(f, "local track {handle} is {}", state.as_str())
             }
             LocalManagerError::InvalidArgument(m) => f.write_str(m),
+            LocalManagerError::SealFailed(m) => write!(f, "sealing the frame failed: {m}"),
         }
     }
 }
@@ -290,38 +302,38 @@ impl LocalManager {
         extensions: &Extensions,
         drop_oldest: bool,
     ) -> Result<PushResult, LocalManagerError> {
-        self.push_frame_parts(handle, payload, &[], extensions, drop_oldest)
+        self.push_frame_sealed(handle, payload, None, extensions, drop_oldest)
     }
 
-    /// `push_frame` of `payload ‖ tail`, gathered into the queued frame in one copy: E2EE hands
-    /// the ciphertext and its tag separately so the frame is not concatenated twice.
-    pub fn push_frame_parts(
+    /// `push_frame`, the queued copy sealed in place by `seal` (E2EE): the frame is sealed only
+    /// once it is sure to be queued, in the buffer it is sent from, so it is copied once.
+    pub fn push_frame_sealed(
         &mut self,
         handle: u16,
         payload: &[u8],
-        tail: &[u8],
+        seal: Option<&dyn SealInPlace>,
         extensions: &Extensions,
         drop_oldest: bool,
     ) -> Result<PushResult, LocalManagerError> {
-        self.enqueue(handle, payload, tail, extensions, drop_oldest, false)
+        self.enqueue(handle, payload, seal, extensions, drop_oldest, false)
     }
 
     /// `push_frame` of a frame the caller transmits before it returns (it fits in what the
     /// transport takes at once): queued even past the capacity, as it will not wait there.
     pub fn push_frame_to_transmit(&mut self, handle: u16, payload: &[u8], extensions: &Extensions) -> Result<PushResult, LocalManagerError> {
-        self.enqueue(handle, payload, &[], extensions, false, true)
+        self.enqueue(handle, payload, None, extensions, false, true)
     }
 
     fn enqueue(
         &mut self,
         handle: u16,
         payload: &[u8],
-        tail: &[u8],
+        seal: Option<&dyn SealInPlace>,
         extensions: &Extensions,
         drop_oldest: bool,
         beyond_capacity: bool,
     ) -> Result<PushResult, LocalManagerError> {
-        let len = payload.len() + tail.len();
+        let len = payload.len() + seal.map_or(0, |s| s.tag_len());
         if len > MAX_FRAME_LEN {
             return Err(LocalManagerError::InvalidArgument(format!("frame of {len} bytes exceeds {MAX_FRAME_LEN}")));
         }
@@ -335,7 +347,13 @@ impl LocalManager {
         }
         let mut buf = self.pool.take(len);
         buf.extend_from_slice(payload);
-        buf.extend_from_slice(tail);
+        if let Some(seal) = seal {
+            buf.resize(len, 0);
+            if let Err(why) = seal.seal(&mut buf) {
+                self.recycle(buf);
+                return Err(LocalManagerError::SealFailed(why));
+            }
+        }
         let frame = QueuedFrame { payload: buf, extensions: *extensions };
         let (outcome, evicted) = if beyond_capacity {
             track.queue.push_beyond_capacity(frame);
@@ -509,26 +527,44 @@ mod tests {
         assert!(LocalManager::new(LocalManagerOptions { mtu: 1000, queue_capacity: 0 }).is_err());
     }
 
+    /// A stand-in AEAD: XORs the payload and writes a fixed tag.
+    struct XorSeal;
+    impl SealInPlace for XorSeal {
+        fn tag_len(&self) -> usize {
+            16
+        }
+        fn seal(&self, frame: &mut [u8]) -> Result<(), String> {
+            let (body, tag) = frame.split_at_mut(frame.len() - 16);
+            assert!(tag.iter().all(|&b| b == 0), "the tag room starts zeroed");
+            body.iter_mut().for_each(|b| *b ^= 0x5a);
+            tag.fill(0xee);
+            Ok(())
+        }
+    }
+
+    struct RefusingSeal;
+    impl SealInPlace for RefusingSeal {
+        fn tag_len(&self) -> usize {
+            16
+        }
+        fn seal(&self, _: &mut [u8]) -> Result<(), String> {
+            Err("no".into())
+        }
+    }
+
     #[test]
-    fn a_frame_pushed_in_parts_is_the_joined_frame() {
+    fn a_sealed_frame_is_sent_as_sealed_and_a_refused_one_is_not_queued() {
         let body: Vec<u8> = (0..2500u32).map(|i| i as u8).collect();
-        let tag = [0xee; 16];
-        let joined = [body.as_slice(), &tag].concat();
+        let sealed: Vec<u8> = body.iter().map(|b| b ^ 0x5a).chain([0xee; 16]).collect();
         let now = Instant::now();
-        let mut whole = manager(4);
-        let hw = published(&mut whole, "a");
-        whole.push_frame(hw, &joined, &Extensions::NONE, false).unwrap();
-        let mut parts = manager(4);
-        let hp = published(&mut parts, "a");
-        parts.push_frame_parts(hp, &body, &tag, &Extensions::NONE, false).unwrap();
-        let (dw, ew, _) = whole.poll_transmit(usize::MAX, now).unwrap();
-        let (dp, ep, _) = parts.poll_transmit(usize::MAX, now).unwrap();
-        let payloads = |data: &[u8], ends: &[u32]| -> Vec<u8> {
-            packets(data, ends).iter().flat_map(|p| deserialize(p).unwrap().payload.to_vec()).collect()
-        };
-        assert_eq!(payloads(&dw, &ew), joined);
-        assert_eq!(payloads(&dp, &ep), joined);
-        assert_eq!(ew.len(), ep.len());
+        let mut m = manager(4);
+        let h = published(&mut m, "a");
+        assert_eq!(m.push_frame_sealed(h, &body, Some(&RefusingSeal), &Extensions::NONE, false), Err(LocalManagerError::SealFailed("no".into())));
+        assert_eq!(m.queued_frames(), 0);
+        m.push_frame_sealed(h, &body, Some(&XorSeal), &Extensions::NONE, false).unwrap();
+        let (data, ends, _) = m.poll_transmit(usize::MAX, now).unwrap();
+        let sent: Vec<u8> = packets(&data, &ends).iter().flat_map(|p| deserialize(p).unwrap().payload.to_vec()).collect();
+        assert_eq!(sent, sealed);
     }
 
     #[test]

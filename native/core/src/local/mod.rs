@@ -14,7 +14,7 @@ pub use batch::{frame_ranges, BatchPush, PushCounts};
 pub use handle::HandleAllocator;
 pub use manager::{
     LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackInfo, LocalTrackState, LocalTrackStats, PushResult,
-    TransmitBatch, DEFAULT_MTU, DEFAULT_QUEUE_CAPACITY,
+    SealInPlace, TransmitBatch, DEFAULT_MTU, DEFAULT_QUEUE_CAPACITY,
 };
 pub use packetizer::{FramePlan, PacketizeError, Packetizer};
 pub use queue::{FrameQueue, QueuePush, QueuedFrame};

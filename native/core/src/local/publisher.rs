@@ -10,8 +10,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::manager::{
-    LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackState, PushResult, TransmitBatch, DEFAULT_MTU,
-    DEFAULT_QUEUE_CAPACITY,
+    LocalManager, LocalManagerError, LocalManagerOptions, LocalTrackState, PushResult, SealInPlace, TransmitBatch,
+    DEFAULT_MTU, DEFAULT_QUEUE_CAPACITY,
 };
 use super::protocol::{PublishFailure, PublishRequest, PublishedTrack, RejectReason};
 use crate::metadata::TrackMetadata;
@@ -290,16 +290,17 @@ impl Publisher {
         self.events.push_back(PublisherEvent::SendUnpublishRequest { handle });
     }
 
-    /// Queues a frame; see `LocalManager::push_frame_parts`. A refusal (`Full`) is counted here.
+    /// Queues a frame, sealed in place when `seal` is given; see `LocalManager::push_frame_sealed`.
+    /// A refusal (`Full`) is counted here.
     pub fn push_frame(
         &mut self,
         handle: u16,
         payload: &[u8],
-        tail: &[u8],
+        seal: Option<&dyn SealInPlace>,
         extensions: &Extensions,
         drop_oldest: bool,
     ) -> Result<PushResult, LocalManagerError> {
-        let result = self.manager.push_frame_parts(handle, payload, tail, extensions, drop_oldest)?;
+        let result = self.manager.push_frame_sealed(handle, payload, seal, extensions, drop_oldest)?;
         if result == PushResult::Full {
             if let Some(p) = self.publications.get_mut(&handle) {
                 p.refused_queue_full += 1;

@@ -134,11 +134,11 @@ fn a_refusal_fails_with_the_reason_and_the_sfus_words() {
 fn a_full_reconnect_republishes_under_the_same_handle() {
     let (mut p, t0) = publisher();
     let h = published(&mut p, "a", t0);
-    p.push_frame(h, &[1], &[], &Extensions::NONE, false).unwrap();
+    p.push_frame(h, &[1], None, &Extensions::NONE, false).unwrap();
     p.restarting();
     assert_eq!(p.state(h), Some(LocalTrackState::Republishing));
     // Pushes while republishing are dropped and counted; the queued frame was dropped too.
-    assert_eq!(p.push_frame(h, &[2], &[], &Extensions::NONE, false), Ok(PushResult::NotPublished));
+    assert_eq!(p.push_frame(h, &[2], None, &Extensions::NONE, false), Ok(PushResult::NotPublished));
     assert_eq!(p.stats(h).unwrap().frames_dropped_not_published, 2);
     assert!(drain(&mut p).is_empty());
     assert!(p.sync_state_tracks().is_empty());
@@ -147,7 +147,7 @@ fn a_full_reconnect_republishes_under_the_same_handle() {
     p.handle_publish_response(h, "DTR_a2", &TrackMetadata::NONE, t0 + MS);
     assert_eq!(drain(&mut p), [PublisherEvent::Republished { handle: h, sid: "DTR_a2".into() }]);
     assert_eq!(p.sync_state_tracks()[0].sid, "DTR_a2");
-    assert_eq!(p.push_frame(h, &[3], &[], &Extensions::NONE, false), Ok(PushResult::Queued));
+    assert_eq!(p.push_frame(h, &[3], None, &Extensions::NONE, false), Ok(PushResult::Queued));
 
     // A refused republish unpublishes the track.
     p.restarting();
@@ -212,7 +212,7 @@ fn republish_requests_share_the_window() {
 fn unpublish_waits_for_the_answer_or_its_timeout() {
     let (mut p, t0) = publisher();
     let h = published(&mut p, "a", t0);
-    p.push_frame(h, &[1; 10], &[], &Extensions::NONE, false).unwrap();
+    p.push_frame(h, &[1; 10], None, &Extensions::NONE, false).unwrap();
     p.poll_transmit(0, t0).unwrap();
     p.unpublish(h, t0);
     assert_eq!(
@@ -228,7 +228,7 @@ fn unpublish_waits_for_the_answer_or_its_timeout() {
     // The final counters stay readable; the track takes no frames.
     let s = p.stats(h).unwrap();
     assert_eq!((s.frames_sent, s.packets_sent, s.queued_frames), (1, 1, 0));
-    assert_eq!(p.push_frame(h, &[1], &[], &Extensions::NONE, false), Err(LocalManagerError::UnknownTrack(h)));
+    assert_eq!(p.push_frame(h, &[1], None, &Extensions::NONE, false), Err(LocalManagerError::UnknownTrack(h)));
     // Done is done: unpublish again is over at once.
     p.unpublish(h, t0);
     assert_eq!(drain(&mut p), [PublisherEvent::UnpublishDone { handle: h }]);
@@ -294,18 +294,18 @@ fn queue_policies_and_counters() {
     let h = p.publish(PublishOptions { queue_capacity: Some(2), ..named("a") }, t0).unwrap();
     p.handle_publish_response(h, "DTR_a", &TrackMetadata::NONE, t0);
     let e = Extensions::NONE;
-    assert_eq!(p.push_frame(h, &[1], &[], &e, false), Ok(PushResult::Queued));
-    assert_eq!(p.push_frame(h, &[2], &[], &e, false), Ok(PushResult::Queued));
+    assert_eq!(p.push_frame(h, &[1], None, &e, false), Ok(PushResult::Queued));
+    assert_eq!(p.push_frame(h, &[2], None, &e, false), Ok(PushResult::Queued));
     // The track's own capacity (2 of the room's 4) applies to both policies.
-    assert_eq!(p.push_frame(h, &[3], &[], &e, false), Ok(PushResult::Full));
-    assert_eq!(p.push_frame(h, &[4], &[], &e, true), Ok(PushResult::QueuedDroppedOldest));
+    assert_eq!(p.push_frame(h, &[3], None, &e, false), Ok(PushResult::Full));
+    assert_eq!(p.push_frame(h, &[4], None, &e, true), Ok(PushResult::QueuedDroppedOldest));
     p.count_encryption_failure(h);
     let s = p.stats(h).unwrap();
     assert_eq!((s.frames_dropped_queue_full, s.frames_dropped_encryption_failed, s.queued_frames), (2, 1, 2));
     // A capacity above the room's is the room's.
     let big = p.publish(PublishOptions { queue_capacity: Some(100), ..named("b") }, t0).unwrap();
     p.handle_publish_response(big, "DTR_b", &TrackMetadata::NONE, t0);
-    let pushed = (0..5).map(|i| p.push_frame(big, &[i], &[], &e, false).unwrap()).collect::<Vec<_>>();
+    let pushed = (0..5).map(|i| p.push_frame(big, &[i], None, &e, false).unwrap()).collect::<Vec<_>>();
     assert_eq!(pushed.last(), Some(&PushResult::Full));
     assert_eq!(p.stats(big).unwrap().queued_frames, 4);
 }

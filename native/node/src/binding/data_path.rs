@@ -11,21 +11,22 @@ use super::args;
 use super::error::{Failure, Outcome};
 use super::out;
 use super::shapes::TransmitBatch;
-use crate::local::{self, LocalManagerError, PushResult};
+use super::aes_gcm::FrameSeal;
+use crate::local::{self, LocalManagerError, PushResult, SealInPlace};
 use crate::packet::{E2eeExt, Extensions};
 use crate::remote::{self, PacketOutcome};
 
 /// `LocalManager` and the `Publisher` over it.
 pub trait LocalDataPath {
-    fn push(&mut self, handle: u16, payload: &[u8], tail: &[u8], ext: &Extensions, drop_oldest: bool)
+    fn push(&mut self, handle: u16, payload: &[u8], seal: Option<&dyn SealInPlace>, ext: &Extensions, drop_oldest: bool)
         -> Result<PushResult, LocalManagerError>;
     fn plan(&mut self, max_bytes: usize, now: Instant) -> Option<local::TransmitBatch>;
     fn write(&mut self, data: &mut [u8], ends: &mut [u32]) -> bool;
 }
 
 impl LocalDataPath for local::LocalManager {
-    fn push(&mut self, handle: u16, payload: &[u8], tail: &[u8], ext: &Extensions, drop_oldest: bool) -> Result<PushResult, LocalManagerError> {
-        self.push_frame_parts(handle, payload, tail, ext, drop_oldest)
+    fn push(&mut self, handle: u16, payload: &[u8], seal: Option<&dyn SealInPlace>, ext: &Extensions, drop_oldest: bool) -> Result<PushResult, LocalManagerError> {
+        self.push_frame_sealed(handle, payload, seal, ext, drop_oldest)
     }
     fn plan(&mut self, max_bytes: usize, now: Instant) -> Option<local::TransmitBatch> {
         self.plan_transmit(max_bytes, now)
@@ -36,8 +37,8 @@ impl LocalDataPath for local::LocalManager {
 }
 
 impl LocalDataPath for local::Publisher {
-    fn push(&mut self, handle: u16, payload: &[u8], tail: &[u8], ext: &Extensions, drop_oldest: bool) -> Result<PushResult, LocalManagerError> {
-        self.push_frame(handle, payload, tail, ext, drop_oldest)
+    fn push(&mut self, handle: u16, payload: &[u8], seal: Option<&dyn SealInPlace>, ext: &Extensions, drop_oldest: bool) -> Result<PushResult, LocalManagerError> {
+        self.push_frame(handle, payload, seal, ext, drop_oldest)
     }
     fn plan(&mut self, max_bytes: usize, now: Instant) -> Option<local::TransmitBatch> {
         self.plan_transmit(max_bytes, now)
@@ -79,15 +80,20 @@ pub fn push_frame(
     user_timestamp: &Unknown,
     e2ee: &Unknown,
     drop_oldest: &Unknown,
-    tail: &Unknown,
+    seal_with: &Unknown,
 ) -> Outcome<u32> {
     let handle = args::u16_in(handle, "handle", 1)?;
     let ext = args::extensions(user_timestamp, e2ee)?;
     let drop_oldest = !args::is_nullish(drop_oldest)? && args::boolean(drop_oldest, "dropOldest")?;
-    let tail = if args::is_nullish(tail)? { None } else { Some(args::bytes(tail, "tail")?) };
+    let seal = if args::is_nullish(seal_with)? {
+        None
+    } else {
+        let id = args::integer_in(seal_with, "sealWith", 1, u32::MAX)?;
+        let iv = ext.e2ee.ok_or_else(|| Failure::invalid_argument("a sealed frame needs its e2ee extension (the IV)"))?.iv;
+        Some(FrameSeal::new(id, iv)?)
+    };
     let payload = args::bytes(payload, "payload")?;
-    let tail = tail.as_deref().unwrap_or(&[]);
-    Ok(path.push(handle, &payload, tail, &ext, drop_oldest)? as u32)
+    Ok(path.push(handle, &payload, seal.as_ref().map(|s| s as &dyn SealInPlace), &ext, drop_oldest)? as u32)
 }
 
 /// pollTransmit: `ends` is reused per batch for the packet end offsets.

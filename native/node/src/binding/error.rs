@@ -121,6 +121,7 @@ impl From<LocalManagerError> for Failure {
             LocalManagerError::UnknownTrack(_) => "UnknownTrack",
             LocalManagerError::InvalidState { .. } => "InvalidState",
             LocalManagerError::InvalidArgument(_) => "InvalidArgument",
+            LocalManagerError::SealFailed(_) => "EncryptionFailed",
         };
         Failure::new(code, e.to_string())
     }

@@ -2,6 +2,7 @@
 //! one file per area. Arguments are read by `args`, results built from `shapes`, failures
 //! thrown by `error`.
 
+mod aes_gcm;
 mod args;
 mod bound;
 mod codec;

@@ -1,0 +1,147 @@
+//! AES-GCM for data-track E2EE. node:crypto builds a cipher object (and its key schedule) for every
+//! frame; here the key schedule is built once, when a key is set, and each frame is one pass of
+//! ring's AES-GCM (AES-NI/VAES and carry-less multiply where the CPU has them). Wire format as in
+//! lib/e2ee/frame-cryptor.ts: ciphertext ‖ 16-byte tag, no AAD, 12-byte IV.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use napi::bindgen_prelude::This;
+use napi::{Env, Unknown};
+use napi_derive::napi;
+use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_128_GCM, AES_256_GCM, NONCE_LEN};
+
+use super::args;
+use super::error::{entry, Failure, Outcome};
+use super::out;
+use crate::local::SealInPlace;
+
+const TAG_LEN: usize = 16;
+
+thread_local! {
+    /// Every live key by id: pushFrame names the key a frame is sealed with by its id, a number,
+    /// which is read far more cheaply per frame than a class instance is unwrapped.
+    static KEYS: RefCell<HashMap<u32, Rc<LessSafeKey>>> = RefCell::new(HashMap::new());
+    static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+}
+
+/// One AES-GCM key (16 or 32 bytes), ready to seal and open frames.
+#[napi]
+pub struct AesGcmKey {
+    id: u32,
+    key: Rc<LessSafeKey>,
+}
+
+impl Drop for AesGcmKey {
+    fn drop(&mut self) {
+        // try_with: a key collected while the thread's environment is torn down has nothing to leave.
+        let _ = KEYS.try_with(|keys| keys.borrow_mut().remove(&self.id));
+    }
+}
+
+/// Seals a queued frame in place (LocalManager::push_frame_sealed) with a key and the frame's IV.
+pub struct FrameSeal {
+    key: Rc<LessSafeKey>,
+    iv: [u8; NONCE_LEN],
+}
+
+impl FrameSeal {
+    /// The key whose `id` pushFrame was given; InvalidArgument if no such key is alive.
+    pub fn new(id: u32, iv: [u8; NONCE_LEN]) -> Outcome<Self> {
+        let key = KEYS.with(|keys| keys.borrow().get(&id).cloned());
+        let key = key.ok_or_else(|| Failure::invalid_argument(format!("no AesGcmKey with id {id}")))?;
+        Ok(FrameSeal { key, iv })
+    }
+}
+
+impl SealInPlace for FrameSeal {
+    fn tag_len(&self) -> usize {
+        TAG_LEN
+    }
+
+    fn seal(&self, frame: &mut [u8]) -> Result<(), String> {
+        let (body, tag_out) = frame.split_at_mut(frame.len() - TAG_LEN);
+        let tag = self
+            .key
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(self.iv), Aad::empty(), body)
+            .map_err(|_| "AES-GCM refused the frame".to_string())?;
+        tag_out.copy_from_slice(tag.as_ref());
+        Ok(())
+    }
+}
+
+#[napi]
+impl AesGcmKey {
+    #[napi(catch_unwind, constructor, ts_args_type = "key: Uint8Array")]
+    pub fn new<'e>(env: &'e Env, this: This<'e>, key: Unknown<'e>) -> napi::Result<Self> {
+        entry(env, || {
+            args::constructed::<AesGcmKey>(env, &this, "AesGcmKey")?;
+            let bytes = args::bytes(&key, "key")?;
+            let algorithm = match bytes.len() {
+                16 => &AES_128_GCM,
+                32 => &AES_256_GCM,
+                n => return Err(Failure::invalid_argument(format!("an AES-GCM key is 16 or 32 bytes, not {n}"))),
+            };
+            let unbound = UnboundKey::new(algorithm, &bytes).map_err(|_| Failure::invalid_argument("AES-GCM key refused"))?;
+            let key = Rc::new(LessSafeKey::new(unbound));
+            let id = NEXT_ID.with(|next| {
+                let id = next.get();
+                next.set(id.wrapping_add(1).max(1));
+                id
+            });
+            KEYS.with(|keys| keys.borrow_mut().insert(id, key.clone()));
+            Ok(AesGcmKey { id, key })
+        })
+    }
+
+    /// What pushFrame's `sealWith` takes to seal a frame with this key.
+    #[napi(getter)]
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    /// `plaintext` encrypted under `iv`: a new Buffer of ciphertext ‖ tag.
+    #[napi(catch_unwind, ts_args_type = "iv: Uint8Array, plaintext: Uint8Array", ts_return_type = "Buffer")]
+    pub fn seal<'e>(&self, env: &'e Env, iv: Unknown<'e>, plaintext: Unknown<'e>) -> napi::Result<Unknown<'e>> {
+        entry(env, || {
+            let iv = args::bytes(&iv, "iv")?;
+            let nonce = nonce(&iv).ok_or_else(|| Failure::invalid_argument(format!("iv must be {NONCE_LEN} bytes, not {}", iv.len())))?;
+            let plaintext = args::bytes(&plaintext, "plaintext")?;
+            let len = plaintext.len();
+            let mut sealed = Ok(());
+            let out = out::buffer(env, len + TAG_LEN, |out| {
+                let (body, tag_out) = out.split_at_mut(len);
+                body.copy_from_slice(&plaintext);
+                sealed = self.key.seal_in_place_separate_tag(nonce, Aad::empty(), body).map(|tag| tag_out.copy_from_slice(tag.as_ref()));
+            })?;
+            sealed.map_err(|_| Failure::new("InvalidState", "AES-GCM refused to seal (frame over its 64 GiB limit)"))?;
+            Ok(out)
+        })
+    }
+
+    /// ciphertext ‖ tag decrypted under `iv`: a new Buffer of the plaintext, or null when it does
+    /// not authenticate (wrong key, wrong IV, altered bytes, shorter than a tag). `sealed` is only
+    /// read, so a caller may try it again with another key.
+    #[napi(catch_unwind, ts_args_type = "iv: Uint8Array, sealed: Uint8Array", ts_return_type = "Buffer | null")]
+    pub fn open<'e>(&self, env: &'e Env, iv: Unknown<'e>, sealed: Unknown<'e>) -> napi::Result<Option<Unknown<'e>>> {
+        entry(env, || {
+            let iv = args::bytes(&iv, "iv")?;
+            let Some(nonce) = nonce(&iv) else { return Ok(None) };
+            let sealed = args::bytes(&sealed, "sealed")?;
+            let Some(len) = sealed.len().checked_sub(TAG_LEN) else { return Ok(None) };
+            let (body, tag) = sealed.split_at(len);
+            let tag = Tag::try_from(tag).map_err(|_| Failure::new("InvalidState", "AES-GCM tag length"))?;
+            let mut opened = false;
+            let out = out::buffer(env, len, |out| {
+                out.copy_from_slice(body);
+                opened = self.key.open_in_place_separate_tag(nonce, Aad::empty(), tag, out, 0..).is_ok();
+            })?;
+            Ok(opened.then_some(out))
+        })
+    }
+}
+
+fn nonce(iv: &[u8]) -> Option<Nonce> {
+    Some(Nonce::assume_unique_for_key(iv.try_into().ok()?))
+}

@@ -60,7 +60,7 @@ export class DataTrackFrameCryptor {
   constructor(readonly keyProvider: KeyProvider) {}
 
   /**
-   * What the sender's next frame is sealed with: its current key (the id pushFrame's `sealWith`
+   * @internal What the sender's next frame is sealed with: its current key (the id pushFrame's `sealWith`
    * takes) and the frame's E2EE extension, a fresh IV. Throws E2eeError if there is no key yet.
    */
   nextSeal(identity: string): { sealWith: number; e2ee: E2eeExtension; keySet: KeySet } {

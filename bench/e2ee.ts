@@ -106,14 +106,14 @@ async function variants(): Promise<Record<string, Variant>> {
     'path E2EE': (payload, frames) => {
       const pipeline = nativePipeline({ queueCapacity: 16, usesE2ee: true });
       const onFrame = (f: RemoteFrame) => {
-        const plain = cryptor.decrypt(IDENTITY, f.payload, f.e2ee!);
+        const plain = cryptor.decryptInPlace(IDENTITY, f.payload, f.e2ee!);
         if (plain === null) throw new Error('decrypt failed');
         sink += plain.length;
       };
       return () => {
         for (let i = 0; i < frames; i++) {
-          const { sealWith, e2ee } = cryptor.nextSeal(IDENTITY);
-          pipeline.push(payload, e2ee, sealWith);
+          const { sealWith, keyIndex } = cryptor.nextSeal(IDENTITY);
+          pipeline.push(payload, keyIndex, sealWith);
           pipeline.drain(onFrame);
         }
       };

@@ -8,8 +8,8 @@ import { native, type E2eeExtension, type NativeLocalManager, type NativeRemoteM
 export const POLL_BYTES = 64 * 1024;
 
 export interface NativePipeline {
-  /** `sealWith`: an AesGcmKey id, to encrypt the queued copy as the SDK's sender does. */
-  push(payload: Uint8Array, e2ee: E2eeExtension | null, sealWith?: number): void;
+  /** `sealWith`: an AesGcmKey id, to encrypt the queued copy as the SDK's sender does (`e2ee` the key index). */
+  push(payload: Uint8Array, e2ee: E2eeExtension | number | null, sealWith?: number): void;
   /** Moves every queued packet to the subscriber; `onFrame` for each reassembled frame. */
   drain(onFrame: (frame: RemoteFrame) => void): void;
 }

@@ -264,7 +264,8 @@ export class LocalTracks implements LocalTrackOwner {
     };
     if (track.info.usesE2ee) {
       try {
-        ({ sealWith, e2ee } = this.cryptor!.nextSeal(this.host.localIdentity()));
+        // The addon draws the IV and builds the E2EE extension: `e2ee` is the key index alone.
+        ({ sealWith, keyIndex: e2ee } = this.cryptor!.nextSeal(this.host.localIdentity()));
       } catch (err) {
         throw encryptionFailed(err);
       }

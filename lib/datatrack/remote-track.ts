@@ -109,7 +109,7 @@ export class RemoteDataTrack {
       this.owner.countDecryptFailure(this);
       return;
     }
-    const plain = cryptor.decrypt(this.publisherIdentity, frame.payload, e2ee);
+    const plain = cryptor.decryptInPlace(this.publisherIdentity, frame.payload, e2ee);
     if (plain !== null) {
       this.fanOut(plain, frame.userTimestamp);
       return;

@@ -60,31 +60,45 @@ export class DataTrackFrameCryptor {
   constructor(readonly keyProvider: KeyProvider) {}
 
   /**
-   * @internal What the sender's next frame is sealed with: its current key (the id pushFrame's `sealWith`
-   * takes) and the frame's E2EE extension, a fresh IV. Throws E2eeError if there is no key yet.
+   * @internal What the sender's next frame is sealed with: its current key (the id pushFrame's
+   * `sealWith` takes) and that key's index. pushFrame draws the frame's IV itself. Throws
+   * E2eeError if there is no key yet.
    */
-  nextSeal(identity: string): { sealWith: number; e2ee: E2eeExtension; keySet: KeySet } {
+  nextSeal(identity: string): { sealWith: number; keyIndex: number; keySet: KeySet } {
     const ring = this.keyProvider.ringFor(identity);
     const keyIndex = ring?.currentIndex ?? 0;
     const keySet = ring?.slots[keyIndex];
     if (!keySet) throw new E2eeError(`no encryption key for ${identity} (set one on the KeyProvider before publishing)`);
     if (keyIndex > 255) throw new E2eeError('key index does not fit the E2EE extension (u8)');
-    return { sealWith: keySet.aeadId, e2ee: { keyIndex, iv: this.ivs.next() }, keySet };
+    return { sealWith: keySet.aeadId, keyIndex, keySet };
   }
 
   /** Encrypts a frame on its own (the SDK's sender seals inside pushFrame instead): ciphertext ‖ tag. */
   encrypt(identity: string, plaintext: Uint8Array): { payload: Buffer; e2ee: E2eeExtension } {
-    const { e2ee, keySet } = this.nextSeal(identity);
-    return { payload: keySet.aead.seal(e2ee.iv, plaintext), e2ee };
+    const { keyIndex, keySet } = this.nextSeal(identity);
+    const iv = this.ivs.next();
+    return { payload: keySet.aead.seal(iv, plaintext), e2ee: { keyIndex, iv } };
   }
 
   /** Fast path: decrypts with the key the sender named. Null on failure (no key, wrong key, tampering). */
   decrypt(identity: string, sealed: Uint8Array, e2ee: E2eeExtension): Buffer | null {
+    const keySet = this.keySetFor(identity, e2ee);
+    return keySet ? keySet.aead.open(e2ee.iv, sealed) : null;
+  }
+
+  /**
+   * @internal `decrypt` for the receive path, in the frame's own bytes: the plaintext is the start
+   * of `sealed`, so no buffer is allocated. On failure `sealed` is left as it was, for the ratchet.
+   */
+  decryptInPlace<T extends Uint8Array>(identity: string, sealed: T, e2ee: E2eeExtension): T | null {
+    const keySet = this.keySetFor(identity, e2ee);
+    if (!keySet || !keySet.aead.openInPlace(e2ee.iv, sealed)) return null;
+    return sealed.subarray(0, sealed.length - TAG_LENGTH) as T;
+  }
+
+  private keySetFor(identity: string, e2ee: E2eeExtension): KeySet | undefined {
     const ring = this.keyProvider.ringFor(identity);
-    if (!ring) return null;
-    const keySet = ring.slots[ring.slot(e2ee.keyIndex)];
-    if (!keySet) return null;
-    return keySet.aead.open(e2ee.iv, sealed);
+    return ring?.slots[ring.slot(e2ee.keyIndex)];
   }
 
   /** True if a failed frame may still decrypt after following the sender's ratchet. */

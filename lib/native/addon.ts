@@ -14,6 +14,12 @@ export declare class AesGcmKey {
    * read, so a caller may try it again with another key.
    */
   open(iv: Uint8Array, sealed: Uint8Array): Buffer | null
+  /**
+   * `open` without a new buffer, for the receive path: on success the first `sealed.length -
+   * 16` bytes of `sealed` are the plaintext and it returns true; otherwise `sealed` is put back
+   * as it was (so it can be tried with another key) and it returns false.
+   */
+  openInPlace(iv: Uint8Array, sealed: Uint8Array): boolean
 }
 
 /** Reassembly of one packet stream, for tests and tools (the SDK uses RemoteManager). */

@@ -109,15 +109,16 @@ interface FramePusher {
   /**
    * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
    * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
-   * InvalidArgument for a frame over 1 GiB. With `sealWith` (an AesGcmKey's `id`), the queued copy
-   * is encrypted in place under `e2ee.iv` (ciphertext ‖ tag is what is sent), so an E2EE frame is
-   * copied once; a refusal throws EncryptionFailed. A Publisher counts a refusal (Full) in stats.
+   * InvalidArgument for a frame over 1 GiB. With `sealWith` (an AesGcmKey's `id`), `e2ee` is the
+   * key index alone: the addon draws the IV (the format of lib/e2ee's IvSource) and encrypts the
+   * queued copy in place (ciphertext ‖ tag is what is sent), so an E2EE frame is copied once; a
+   * refusal throws EncryptionFailed. A Publisher counts a refusal (Full) in stats.
    */
   pushFrame(
     handle: number,
     payload: Uint8Array,
     userTimestamp: bigint | null,
-    e2ee: addon.E2eeExtension | null,
+    e2ee: addon.E2eeExtension | number | null,
     dropOldest: boolean,
     sealWith?: number | null,
   ): PushResult;

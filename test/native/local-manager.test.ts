@@ -216,25 +216,70 @@ test('a packetized frame survives a round trip into a RemoteManager', () => {
 
 describe('pushFrame sealWith (E2EE in the queued copy)', () => {
   const keyBytes = Buffer.alloc(32, 7);
-  const iv = Buffer.from('0102030405060708090a0b0c', 'hex');
 
-  test('what is sent is the AES-GCM sealing of the frame under the e2ee IV', () => {
+  function sealedFrames(m: NativeLocalManager) {
+    const decoded = packets(m.pollTransmit(1 << 22)!).map((p) => b.decodePacket(p));
+    return { headers: decoded.map((d) => d.header), sent: Buffer.concat(decoded.map((d) => d.payload)) };
+  }
+
+  test('what is sent is the AES-GCM sealing of the frame under the IV the addon drew', () => {
     const key = new b.AesGcmKey(keyBytes);
     const m = new b.LocalManager();
     const h = published(m, 'secret', true);
     const plain = Buffer.from(Array.from({ length: 5000 }, (_, i) => i & 0xff));
-    expect(m.pushFrame(h, plain, null, { keyIndex: 2, iv }, false, key.id)).toBe(PushResult.Queued);
-    const sent = Buffer.concat(packets(m.pollTransmit(1 << 20)!).map((p) => b.decodePacket(p).payload));
-    expect(sent.equals(key.seal(iv, plain))).toBe(true);
-    expect(key.open(iv, sent)?.equals(plain)).toBe(true);
+    expect(m.pushFrame(h, plain, 7n, 2, false, key.id)).toBe(PushResult.Queued);
+    const { headers, sent } = sealedFrames(m);
+    const e2ee = headers[0].e2ee!;
+    expect(e2ee.keyIndex).toBe(2);
+    expect(headers[0].userTimestamp).toBe(7n);
+    expect(sent.equals(key.seal(e2ee.iv, plain))).toBe(true);
+    expect(key.open(e2ee.iv, sent)?.equals(plain)).toBe(true);
   });
 
-  test('an unknown key id or a missing IV is refused and nothing is queued', () => {
+  test('each sealed frame gets its own IV: prefix, clock, counter', () => {
+    const key = new b.AesGcmKey(keyBytes);
+    const m = new b.LocalManager({ queueCapacity: 64 });
+    const h = published(m, 'secret', true);
+    for (let i = 0; i < 50; i++) m.pushFrame(h, Buffer.from([i]), null, 0, false, key.id);
+    const ivs = sealedFrames(m).headers.map((hd) => Buffer.from(hd.e2ee!.iv));
+    expect(new Set(ivs.map((iv) => iv.toString('hex'))).size).toBe(50);
+    expect(new Set(ivs.map((iv) => iv.readUInt32BE(0))).size).toBe(1); // one prefix per process
+    const counters = ivs.map((iv) => iv.readUInt32BE(8));
+    expect(counters.slice(1).every((c, i) => c === (counters[i] + 1) >>> 0)).toBe(true);
+    const clock = (Date.now() % 2 ** 32) >>> 0;
+    expect(Math.abs(ivs[0].readUInt32BE(4) - clock)).toBeLessThan(60_000);
+  });
+
+  test('an unknown key id or a key index out of range is refused and nothing is queued', () => {
     const key = new b.AesGcmKey(keyBytes);
     const m = new b.LocalManager();
     const h = published(m, 'secret', true);
-    expectCode(() => m.pushFrame(h, Buffer.from('x'), null, { keyIndex: 0, iv }, false, key.id + 1000), 'InvalidArgument');
+    expectCode(() => m.pushFrame(h, Buffer.from('x'), null, 0, false, key.id + 1000), 'InvalidArgument');
+    expectCode(() => m.pushFrame(h, Buffer.from('x'), null, 256, false, key.id), 'InvalidArgument');
     expectCode(() => m.pushFrame(h, Buffer.from('x'), null, null, false, key.id), 'InvalidArgument');
     expect(m.queuedFrames()).toBe(0);
+  });
+});
+
+describe('AesGcmKey.openInPlace', () => {
+  const iv = Buffer.alloc(12, 3);
+  const key = new b.AesGcmKey(Buffer.alloc(16, 1));
+  const plain = Buffer.from('a frame that travels encrypted');
+
+  test('the plaintext replaces the start of the sealed bytes', () => {
+    const sealed = key.seal(iv, plain);
+    expect(key.openInPlace(iv, sealed)).toBe(true);
+    expect(sealed.subarray(0, plain.length).equals(plain)).toBe(true);
+  });
+
+  test('bytes that do not authenticate are put back as they were', () => {
+    const sealed = key.seal(iv, plain);
+    const before = Buffer.from(sealed);
+    expect(new b.AesGcmKey(Buffer.alloc(16, 2)).openInPlace(iv, sealed)).toBe(false);
+    expect(sealed.equals(before)).toBe(true);
+    expect(key.openInPlace(Buffer.alloc(12, 4), sealed)).toBe(false);
+    expect(sealed.equals(before)).toBe(true);
+    expect(key.openInPlace(iv, sealed.subarray(0, 15))).toBe(false);
+    expect(key.openInPlace(iv, sealed)).toBe(true);
   });
 });

@@ -10,7 +10,11 @@ use std::rc::Rc;
 use napi::bindgen_prelude::This;
 use napi::{Env, Unknown};
 use napi_derive::napi;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use napi::bindgen_prelude::Uint8ArraySlice;
 use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_128_GCM, AES_256_GCM, NONCE_LEN};
+use ring::rand::{SecureRandom, SystemRandom};
 
 use super::args;
 use super::error::{entry, Failure, Outcome};
@@ -20,6 +24,8 @@ use crate::local::SealInPlace;
 const TAG_LEN: usize = 16;
 
 thread_local! {
+    /// IVs of the frames pushFrame seals (see `next_iv`).
+    static IVS: RefCell<Option<IvSource>> = const { RefCell::new(None) };
     /// Every live key by id: pushFrame names the key a frame is sealed with by its id, a number,
     /// which is read far more cheaply per frame than a class instance is unwrapped.
     static KEYS: RefCell<HashMap<u32, Rc<LessSafeKey>>> = RefCell::new(HashMap::new());
@@ -47,12 +53,52 @@ pub struct FrameSeal {
 }
 
 impl FrameSeal {
-    /// The key whose `id` pushFrame was given; InvalidArgument if no such key is alive.
-    pub fn new(id: u32, iv: [u8; NONCE_LEN]) -> Outcome<Self> {
+    /// The key whose `id` pushFrame was given, and a fresh IV; InvalidArgument if no such key is alive.
+    pub fn new(id: u32) -> Outcome<Self> {
         let key = KEYS.with(|keys| keys.borrow().get(&id).cloned());
         let key = key.ok_or_else(|| Failure::invalid_argument(format!("no AesGcmKey with id {id}")))?;
-        Ok(FrameSeal { key, iv })
+        Ok(FrameSeal { key, iv: next_iv()? })
     }
+
+    /// The IV this frame is sealed under (its E2EE extension carries it).
+    pub fn iv(&self) -> [u8; NONCE_LEN] {
+        self.iv
+    }
+}
+
+/// IVs as lib/e2ee/frame-cryptor.ts's IvSource makes them, for every sealed push in this thread:
+/// a random 32-bit prefix, the wall clock in ms (u32) and a counter, big-endian. The counter keeps
+/// IVs unique for 2^32 frames per millisecond; the prefix (new when the counter wraps) and the
+/// clock separate processes and restarts that share a key.
+struct IvSource {
+    prefix: u32,
+    counter: u32,
+}
+
+fn random_u32() -> Outcome<u32> {
+    let mut bytes = [0u8; 4];
+    SystemRandom::new().fill(&mut bytes).map_err(|_| Failure::new("EncryptionFailed", "no system randomness for IVs"))?;
+    Ok(u32::from_be_bytes(bytes))
+}
+
+fn next_iv() -> Outcome<[u8; NONCE_LEN]> {
+    IVS.with(|ivs| {
+        let mut ivs = ivs.borrow_mut();
+        let source = match ivs.as_mut() {
+            Some(source) => source,
+            None => ivs.insert(IvSource { prefix: random_u32()?, counter: 0 }),
+        };
+        let millis = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u32);
+        let mut iv = [0u8; NONCE_LEN];
+        iv[..4].copy_from_slice(&source.prefix.to_be_bytes());
+        iv[4..8].copy_from_slice(&millis.to_be_bytes());
+        iv[8..].copy_from_slice(&source.counter.to_be_bytes());
+        source.counter = source.counter.wrapping_add(1);
+        if source.counter == 0 {
+            source.prefix = random_u32()?;
+        }
+        Ok(iv)
+    })
 }
 
 impl SealInPlace for FrameSeal {
@@ -140,6 +186,40 @@ impl AesGcmKey {
             Ok(opened.then_some(out))
         })
     }
+
+    /// `open` without a new buffer, for the receive path: on success the first `sealed.length -
+    /// 16` bytes of `sealed` are the plaintext and it returns true; otherwise `sealed` is put back
+    /// as it was (so it can be tried with another key) and it returns false.
+    #[napi(catch_unwind, ts_args_type = "iv: Uint8Array, sealed: Uint8Array")]
+    pub fn open_in_place<'e>(&self, env: &'e Env, iv: Unknown<'e>, sealed: Unknown<'e>) -> napi::Result<bool> {
+        entry(env, || {
+            let iv = args::bytes(&iv, "iv")?;
+            let Some(nonce) = nonce(&iv) else { return Ok(false) };
+            // The nonce is a copy: the IV's bytes may even lie inside `sealed`.
+            drop(iv);
+            let mut sealed: Uint8ArraySlice = args::uint8_array(&sealed, "sealed")?;
+            // SAFETY: no JS runs while this slice is alive, and no other borrow of these bytes is.
+            let sealed = unsafe { sealed.as_mut() };
+            let Some(len) = sealed.len().checked_sub(TAG_LEN) else { return Ok(false) };
+            let (body, tag) = sealed.split_at_mut(len);
+            let tag = Tag::try_from(&*tag).map_err(|_| Failure::new("InvalidState", "AES-GCM tag length"))?;
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                scratch.clear();
+                scratch.extend_from_slice(body);
+                if self.key.open_in_place_separate_tag(nonce, Aad::empty(), tag, body, 0..).is_ok() {
+                    return Ok(true);
+                }
+                body.copy_from_slice(&scratch);
+                Ok(false)
+            })
+        })
+    }
+}
+
+thread_local! {
+    /// The ciphertext of the frame being opened in place, to put back if it does not authenticate.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 fn nonce(iv: &[u8]) -> Option<Nonce> {

@@ -204,8 +204,17 @@ pub fn biguint64_array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<BigUint64Arra
 }
 
 /// `userTimestamp: bigint | null` and `e2ee: {keyIndex, iv} | null` (undefined counts as null).
+/// A frame's optional user timestamp (a bigint).
+pub fn user_timestamp(v: &Unknown) -> Outcome<Option<u64>> {
+    if is_nullish(v)? {
+        Ok(None)
+    } else {
+        Ok(Some(bigint_u64(v, "userTimestamp")?))
+    }
+}
+
 pub fn extensions(user_timestamp: &Unknown, e2ee: &Unknown) -> Outcome<Extensions> {
-    let user_timestamp = if is_nullish(user_timestamp)? { None } else { Some(bigint_u64(user_timestamp, "userTimestamp")?) };
+    let user_timestamp = self::user_timestamp(user_timestamp)?;
     let e2ee = if is_nullish(e2ee)? {
         None
     } else {

@@ -83,14 +83,20 @@ pub fn push_frame(
     seal_with: &Unknown,
 ) -> Outcome<u32> {
     let handle = args::u16_in(handle, "handle", 1)?;
-    let ext = args::extensions(user_timestamp, e2ee)?;
     let drop_oldest = !args::is_nullish(drop_oldest)? && args::boolean(drop_oldest, "dropOldest")?;
     let seal = if args::is_nullish(seal_with)? {
         None
     } else {
         let id = args::integer_in(seal_with, "sealWith", 1, u32::MAX)?;
-        let iv = ext.e2ee.ok_or_else(|| Failure::invalid_argument("a sealed frame needs its e2ee extension (the IV)"))?.iv;
-        Some(FrameSeal::new(id, iv)?)
+        Some(FrameSeal::new(id)?)
+    };
+    let ext = match &seal {
+        // Sealed here: `e2ee` is the key index alone and the IV is this frame's.
+        Some(seal) => Extensions {
+            e2ee: Some(E2eeExt { key_index: args::integer_in(e2ee, "e2ee (the key index)", 0, 255)? as u8, iv: seal.iv() }),
+            user_timestamp: args::user_timestamp(user_timestamp)?,
+        },
+        None => args::extensions(user_timestamp, e2ee)?,
     };
     let payload = args::bytes(payload, "payload")?;
     Ok(path.push(handle, &payload, seal.as_ref().map(|s| s as &dyn SealInPlace), &ext, drop_oldest)? as u32)

@@ -5,8 +5,8 @@
 //! fresh pages (7x slower on 1 MiB frames when measured). Its copying constructors need the
 //! bytes in Rust memory first: one more copy. So these two calls allocate through Node-API
 //! directly and hand the fresh memory to a closure. They are the only `unsafe` of the binding
-//! besides the output slab below, the caller-buffer writes in `codec.rs` and `local.rs` and reading a DataView in
-//! `args.rs`.
+//! besides the output slab below, the caller-buffer writes in `codec.rs`, `local.rs` and
+//! `aes_gcm.rs` (decrypting in place) and reading a DataView in `args.rs`.
 
 use std::cell::RefCell;
 use std::ptr;

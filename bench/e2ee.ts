@@ -13,7 +13,8 @@
 
 import * as crypto from 'node:crypto';
 import { DataTrackFrameCryptor, KeyProvider } from '../lib/e2ee';
-import { IV_LENGTH, IvSource, TAG_LENGTH, aesGcmKey } from '../lib/e2ee/frame-cryptor';
+import { IV_LENGTH, TAG_LENGTH, aesGcmKey } from '../lib/e2ee/frame-cryptor';
+import { native } from '../lib/native/binding';
 import type { RemoteFrame } from '../lib/native/binding';
 import { nativePipeline } from './lib/native-pipeline';
 
@@ -82,8 +83,8 @@ async function variants(): Promise<Record<string, Variant>> {
       }
     },
     '  part: IV': (_payload, frames) => () => {
-      const ivs = new IvSource();
-      for (let i = 0; i < frames; i++) sink += ivs.next().length;
+      const b = native();
+      for (let i = 0; i < frames; i++) sink += b.nextE2eeIv().length;
     },
     'cryptor enc+dec': (payload, frames) => () => {
       for (let i = 0; i < frames; i++) {

@@ -4,7 +4,6 @@
 // schedule built once per key; native/node/src/binding/aes_gcm.rs): node:crypto would build a
 // cipher object per frame, which cost more than the encryption itself (README, E2EE).
 
-import * as crypto from 'node:crypto';
 import { native, type AesGcmKey, type E2eeExtension } from '../native/binding';
 import { ratchetMaterial } from './key-derivation';
 import type { KeyProvider, KeySet } from './key-provider';
@@ -31,29 +30,7 @@ export function aesGcmDecrypt(raw: Uint8Array, iv: Uint8Array, sealed: Uint8Arra
   return aesGcmKey(raw).open(iv, sealed);
 }
 
-/**
- * IVs: a random 32-bit prefix per cryptor, the wall clock in ms (u32), and a per-cryptor counter,
- * all big-endian. The counter makes IVs unique within a process for 2^32 frames per millisecond
- * tick; the prefix and the clock separate processes and restarts that share a key.
- */
-/** @internal */
-export class IvSource {
-  private prefix = crypto.randomBytes(4).readUInt32BE(0);
-  private counter = 0;
-
-  next(): Buffer {
-    const iv = Buffer.allocUnsafe(IV_LENGTH);
-    iv.writeUInt32BE(this.prefix, 0);
-    iv.writeUInt32BE(Date.now() % 0x1_0000_0000, 4);
-    iv.writeUInt32BE(this.counter, 8);
-    this.counter = (this.counter + 1) >>> 0;
-    if (this.counter === 0) this.prefix = crypto.randomBytes(4).readUInt32BE(0);
-    return iv;
-  }
-}
-
 export class DataTrackFrameCryptor {
-  private readonly ivs = new IvSource();
   /** Per key set: the ratchet successors computed so far, shared by all frames that need them. */
   private readonly successors = new WeakMap<KeySet, Array<Promise<KeySet>>>();
 
@@ -76,7 +53,8 @@ export class DataTrackFrameCryptor {
   /** Encrypts a frame on its own (the SDK's sender seals inside pushFrame instead): ciphertext ‖ tag. */
   encrypt(identity: string, plaintext: Uint8Array): { payload: Buffer; e2ee: E2eeExtension } {
     const { keyIndex, keySet } = this.nextSeal(identity);
-    const iv = this.ivs.next();
+    // The addon's IV source, shared with sealed pushes: prefix ‖ ms clock ‖ counter.
+    const iv = native().nextE2eeIv();
     return { payload: keySet.aead.seal(iv, plaintext), e2ee: { keyIndex, iv } };
   }
 

@@ -370,6 +370,9 @@ export interface LocalTrackStats {
   queuedFrames: number
 }
 
+/** A fresh 12-byte E2EE IV, from the same source as sealed pushes. */
+export declare function nextE2eeIv(): Buffer
+
 export interface PacketHeader {
   marker: FrameMarker
   handle: number

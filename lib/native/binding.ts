@@ -110,7 +110,7 @@ interface FramePusher {
    * Queues a frame (payload copied). With dropOldest, a full queue evicts its oldest frame instead
    * of refusing the new one. Throws UnknownTrack for a handle it does not know (or unpublished),
    * InvalidArgument for a frame over 1 GiB. With `sealWith` (an AesGcmKey's `id`), `e2ee` is the
-   * key index alone: the addon draws the IV (the format of lib/e2ee's IvSource) and encrypts the
+   * key index alone: the addon draws the IV (its one IV source, `nextE2eeIv`) and encrypts the
    * queued copy in place (ciphertext ‖ tag is what is sent), so an E2EE frame is copied once; a
    * refusal throws EncryptionFailed. A Publisher counts a refusal (Full) in stats.
    */

@@ -66,13 +66,23 @@ impl FrameSeal {
     }
 }
 
-/// IVs as lib/e2ee/frame-cryptor.ts's IvSource makes them, for every sealed push in this thread:
-/// a random 32-bit prefix, the wall clock in ms (u32) and a counter, big-endian. The counter keeps
+/// The E2EE IVs of this thread (the SDK's only IV source: sealed pushes draw from it, and so does
+/// `nextE2eeIv` for frames encrypted on their own): a random 32-bit prefix, the wall clock in ms
+/// (u32) and a counter, big-endian. The counter keeps
 /// IVs unique for 2^32 frames per millisecond; the prefix (new when the counter wraps) and the
 /// clock separate processes and restarts that share a key.
 struct IvSource {
     prefix: u32,
     counter: u32,
+}
+
+/// A fresh 12-byte E2EE IV, from the same source as sealed pushes.
+#[napi(catch_unwind, js_name = "nextE2eeIv", ts_return_type = "Buffer")]
+pub fn next_e2ee_iv<'e>(env: &'e Env) -> napi::Result<Unknown<'e>> {
+    entry(env, || {
+        let iv = next_iv()?;
+        out::buffer(env, NONCE_LEN, |out| out.copy_from_slice(&iv))
+    })
 }
 
 fn random_u32() -> Outcome<u32> {

@@ -203,10 +203,8 @@ impl AesGcmKey {
     #[napi(catch_unwind, ts_args_type = "iv: Uint8Array, sealed: Uint8Array")]
     pub fn open_in_place<'e>(&self, env: &'e Env, iv: Unknown<'e>, sealed: Unknown<'e>) -> napi::Result<bool> {
         entry(env, || {
-            let iv = args::bytes(&iv, "iv")?;
-            let Some(nonce) = nonce(&iv) else { return Ok(false) };
-            // The nonce is a copy: the IV's bytes may even lie inside `sealed`.
-            drop(iv);
+            // The nonce is a copy, and the IV's borrow ends here: its bytes may even lie inside `sealed`.
+            let Some(nonce) = nonce(&args::bytes(&iv, "iv")?) else { return Ok(false) };
             let mut sealed: Uint8ArraySlice = args::uint8_array(&sealed, "sealed")?;
             // SAFETY: no JS runs while this slice is alive, and no other borrow of these bytes is.
             let sealed = unsafe { sealed.as_mut() };

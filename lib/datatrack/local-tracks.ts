@@ -242,6 +242,12 @@ export class LocalTracks implements LocalTrackOwner {
     return result;
   }
 
+  /** Counts an E2EE failure on the track and makes the push error for it. */
+  private encryptionFailed(track: LocalDataTrack, frame: DataTrackFrame, err: unknown): DataTrackPushError {
+    track._publisher.countEncryptionFailure(track._handle);
+    return new DataTrackPushError('encryptionFailed', (err as Error).message, frame, { cause: err });
+  }
+
   /** Pushes one frame; returns what the queue did with it (Full only under 'drop'). */
   private pushOne(track: LocalDataTrack, frame: DataTrackFrame, policy: QueueFullPolicy): PushResult {
     if (!track.isPublished) throw unpublishedError(track, frame);
@@ -256,28 +262,24 @@ export class LocalTracks implements LocalTrackOwner {
       throw new DataTrackPushError('frameTooLarge', `a frame of ${size} bytes exceeds what subscribers reassemble (${max} bytes)`, frame);
     }
     const publisher = track._publisher;
-    let e2ee = null;
-    let sealWith = null;
-    const encryptionFailed = (err: unknown) => {
-      publisher.countEncryptionFailure(track._handle);
-      return new DataTrackPushError('encryptionFailed', (err as Error).message, frame, { cause: err });
-    };
+    // E2EE: the addon draws the IV and builds the extension, so `keyIndex` stands for it, and it
+    // encrypts the queued copy with the key `sealWith` names (one copy, one AES-GCM pass).
+    let keyIndex: number | null = null;
+    let sealWith: number | null = null;
     if (track.info.usesE2ee) {
       try {
-        // The addon draws the IV and builds the E2EE extension: `e2ee` is the key index alone.
-        ({ sealWith, keyIndex: e2ee } = this.cryptor!.nextSeal(this.host.localIdentity()));
+        ({ sealWith, keyIndex } = this.cryptor!.nextSeal(this.host.localIdentity()));
       } catch (err) {
-        throw encryptionFailed(err);
+        throw this.encryptionFailed(track, frame, err);
       }
     }
     let result: PushResult;
     try {
-      // An E2EE frame is encrypted by the addon in the queued copy (one copy, one AES-GCM pass).
-      result = publisher.pushFrame(track._handle, frame.payload, userTimestamp, e2ee, policy === 'dropOldest', sealWith);
+      result = publisher.pushFrame(track._handle, frame.payload, userTimestamp, keyIndex, policy === 'dropOldest', sealWith);
     } catch (err) {
       const code = (err as NativeError).code;
       if (code === 'UnknownTrack') throw unpublishedError(track, frame);
-      if (code === 'EncryptionFailed') throw encryptionFailed(err);
+      if (code === 'EncryptionFailed') throw this.encryptionFailed(track, frame, err);
       throw err;
     }
     if (result === PushResult.Full) {

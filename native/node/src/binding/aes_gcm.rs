@@ -6,13 +6,11 @@
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
-
-use napi::bindgen_prelude::This;
-use napi::{Env, Unknown};
-use napi_derive::napi;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use napi::bindgen_prelude::Uint8ArraySlice;
+use napi::bindgen_prelude::{This, Uint8ArraySlice};
+use napi::{Env, Unknown};
+use napi_derive::napi;
 use ring::aead::{Aad, LessSafeKey, Nonce, Tag, UnboundKey, AES_128_GCM, AES_256_GCM, NONCE_LEN};
 use ring::rand::{SecureRandom, SystemRandom};
 
@@ -30,6 +28,8 @@ thread_local! {
     /// which is read far more cheaply per frame than a class instance is unwrapped.
     static KEYS: RefCell<HashMap<u32, Rc<LessSafeKey>>> = RefCell::new(HashMap::new());
     static NEXT_ID: Cell<u32> = const { Cell::new(1) };
+    /// The ciphertext of the frame being opened in place, to put back if it does not authenticate.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// One AES-GCM key (16 or 32 bytes), ready to seal and open frames.
@@ -68,9 +68,9 @@ impl FrameSeal {
 
 /// The E2EE IVs of this thread (the SDK's only IV source: sealed pushes draw from it, and so does
 /// `nextE2eeIv` for frames encrypted on their own): a random 32-bit prefix, the wall clock in ms
-/// (u32) and a counter, big-endian. The counter keeps
-/// IVs unique for 2^32 frames per millisecond; the prefix (new when the counter wraps) and the
-/// clock separate processes and restarts that share a key.
+/// (u32) and a counter, big-endian. The counter keeps IVs unique for 2^32 frames per millisecond;
+/// the prefix (new when the counter wraps) and the clock separate processes and restarts that
+/// share a key.
 struct IvSource {
     prefix: u32,
     counter: u32,
@@ -117,13 +117,7 @@ impl SealInPlace for FrameSeal {
     }
 
     fn seal(&self, frame: &mut [u8]) -> Result<(), String> {
-        let (body, tag_out) = frame.split_at_mut(frame.len() - TAG_LEN);
-        let tag = self
-            .key
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(self.iv), Aad::empty(), body)
-            .map_err(|_| "AES-GCM refused the frame".to_string())?;
-        tag_out.copy_from_slice(tag.as_ref());
-        Ok(())
+        seal_in_place(&self.key, Nonce::assume_unique_for_key(self.iv), frame).map_err(|f| f.to_string())
     }
 }
 
@@ -167,11 +161,10 @@ impl AesGcmKey {
             let len = plaintext.len();
             let mut sealed = Ok(());
             let out = out::buffer(env, len + TAG_LEN, |out| {
-                let (body, tag_out) = out.split_at_mut(len);
-                body.copy_from_slice(&plaintext);
-                sealed = self.key.seal_in_place_separate_tag(nonce, Aad::empty(), body).map(|tag| tag_out.copy_from_slice(tag.as_ref()));
+                out[..len].copy_from_slice(&plaintext);
+                sealed = seal_in_place(&self.key, nonce, out);
             })?;
-            sealed.map_err(|_| Failure::new("InvalidState", "AES-GCM refused to seal (frame over its 64 GiB limit)"))?;
+            sealed.map_err(|reason| Failure::new("EncryptionFailed", reason))?;
             Ok(out)
         })
     }
@@ -187,11 +180,10 @@ impl AesGcmKey {
             let sealed = args::bytes(&sealed, "sealed")?;
             let Some(len) = sealed.len().checked_sub(TAG_LEN) else { return Ok(None) };
             let (body, tag) = sealed.split_at(len);
-            let tag = Tag::try_from(tag).map_err(|_| Failure::new("InvalidState", "AES-GCM tag length"))?;
             let mut opened = false;
             let out = out::buffer(env, len, |out| {
                 out.copy_from_slice(body);
-                opened = self.key.open_in_place_separate_tag(nonce, Aad::empty(), tag, out, 0..).is_ok();
+                opened = open_in_place(&self.key, nonce, tag, out);
             })?;
             Ok(opened.then_some(out))
         })
@@ -210,12 +202,12 @@ impl AesGcmKey {
             let sealed = unsafe { sealed.as_mut() };
             let Some(len) = sealed.len().checked_sub(TAG_LEN) else { return Ok(false) };
             let (body, tag) = sealed.split_at_mut(len);
-            let tag = Tag::try_from(&*tag).map_err(|_| Failure::new("InvalidState", "AES-GCM tag length"))?;
+            // ring zeroes what does not authenticate, so the ciphertext is kept aside to put back.
             SCRATCH.with(|scratch| {
                 let mut scratch = scratch.borrow_mut();
                 scratch.clear();
                 scratch.extend_from_slice(body);
-                if self.key.open_in_place_separate_tag(nonce, Aad::empty(), tag, body, 0..).is_ok() {
+                if open_in_place(&self.key, nonce, tag, body) {
                     return Ok(true);
                 }
                 body.copy_from_slice(&scratch);
@@ -225,9 +217,18 @@ impl AesGcmKey {
     }
 }
 
-thread_local! {
-    /// The ciphertext of the frame being opened in place, to put back if it does not authenticate.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+/// `frame` is the plaintext followed by TAG_LEN bytes of room: on return, ciphertext ‖ tag.
+fn seal_in_place(key: &LessSafeKey, nonce: Nonce, frame: &mut [u8]) -> Result<(), &'static str> {
+    let (body, tag_out) = frame.split_at_mut(frame.len() - TAG_LEN);
+    let tag = key.seal_in_place_separate_tag(nonce, Aad::empty(), body).map_err(|_| "AES-GCM refused the frame (over its 64 GiB limit)")?;
+    tag_out.copy_from_slice(tag.as_ref());
+    Ok(())
+}
+
+/// Decrypts `body` in place if it authenticates under `tag` (TAG_LEN bytes); ring zeroes it if not.
+fn open_in_place(key: &LessSafeKey, nonce: Nonce, tag: &[u8], body: &mut [u8]) -> bool {
+    let Ok(tag) = Tag::try_from(tag) else { return false };
+    key.open_in_place_separate_tag(nonce, Aad::empty(), tag, body, 0..).is_ok()
 }
 
 fn nonce(iv: &[u8]) -> Option<Nonce> {

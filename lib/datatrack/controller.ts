@@ -4,7 +4,7 @@
 // events on to the participants and then emits them itself (room-integration.ts).
 
 import { debuglog } from 'node:util';
-import type { JoinResponse, ParticipantInfo, PublishDataTrackResponse, SignalResponse } from '@livekit/protocol';
+import type { JoinResponse, ParticipantInfo, PublishDataTrackResponse, SignalResponse } from '../protocol';
 import { type NativePublisher, type NativeSubscriber, native } from '../native/binding';
 import { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import type { E2EEOptions, KeyProvider } from '../e2ee/key-provider';

@@ -8,7 +8,7 @@ import type {
   PublishDataTrackResponse,
   SignalRequest,
   SignalResponse,
-} from '@livekit/protocol';
+} from '../protocol';
 
 /** The `_data_track` data channel towards the SFU, as the transport exposes it. */
 export interface DataTrackChannel {

@@ -2,7 +2,7 @@
 // requests, deadlines and counters; this turns its events into LocalDataTrack objects, promises
 // and EventEmitter events, and runs the push path (checks, encryption) into it.
 
-import type { DataTrackInfo as ProtoDataTrackInfo, PublishDataTrackResponse, RequestResponse } from '@livekit/protocol';
+import type { DataTrackInfo as ProtoDataTrackInfo, PublishDataTrackResponse, RequestResponse } from '../protocol';
 import { type NativeError, type NativePublishError, type NativePublisher, type NativePublisherEvent, PushResult } from '../native/binding';
 import type { DataTrackFrameCryptor } from '../e2ee/frame-cryptor';
 import { DataTrackPublishError, DataTrackPushError } from './errors';

@@ -14,7 +14,7 @@ import {
   UnpublishDataTrackRequest,
   UpdateDataSubscription,
   UpdateDataSubscription_Update,
-} from '@livekit/protocol';
+} from '../protocol';
 import type {
   NativeEncoding,
   NativePublishedTrack,

@@ -3,7 +3,7 @@
 // this turns its events into RemoteDataTrack objects, streams, promises and EventEmitter events,
 // and fans reassembled frames out to the streams.
 
-import { type DataTrackSubscriberHandles, type ParticipantInfo, ParticipantInfo_State } from '@livekit/protocol';
+import { type DataTrackSubscriberHandles, type ParticipantInfo, ParticipantInfo_State } from '../protocol';
 import type {
   NativeSubscribedTrackStats,
   NativeSubscribeError,

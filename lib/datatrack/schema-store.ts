@@ -11,7 +11,7 @@ import {
   RequestResponse_Reason,
   StoreDataBlobRequest,
   type StoreDataBlobResponse,
-} from '@livekit/protocol';
+} from '../protocol';
 import { DataTrackSchemaStoreError, type DataTrackSchemaStoreErrorReason } from './errors';
 import type { DataTrackHost } from './host';
 import { type Pending, pending } from './pending';

@@ -8,7 +8,7 @@ import {
   DataTrackSchemaEncoding as ProtoSchemaEncoding,
   DataTrackSchemaEncoding_WellKnownSchemaEncoding as WellKnownSchema,
   DataTrackSchemaId as ProtoSchemaId,
-} from '@livekit/protocol';
+} from '../protocol';
 import { LiveKitError } from '../errors';
 
 export type DataTrackSchemaEncoding =

@@ -3,7 +3,7 @@
 // comes from the video grant alone.
 
 import { SignJWT, decodeJwt, jwtVerify, errors as joseErrors } from 'jose';
-import { ParticipantPermission, TrackSource } from '@livekit/protocol';
+import { ParticipantPermission, TrackSource } from '../protocol';
 
 /** LiveKit's VideoGrant, with the JSON names the tokens use. */
 export interface VideoGrant {

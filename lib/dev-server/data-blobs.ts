@@ -10,7 +10,7 @@ import {
   StoreDataBlobResponse,
   type GetDataBlobRequest,
   type StoreDataBlobRequest,
-} from '@livekit/protocol';
+} from '../protocol';
 import type { SignalMessage } from './signal';
 
 /** Total content bytes one participant may keep. */

@@ -22,7 +22,7 @@ import {
   type SyncState,
   type UnpublishDataTrackRequest,
   type UpdateDataSubscription,
-} from '@livekit/protocol';
+} from '../protocol';
 import type { DataChannel } from 'node-datachannel';
 import { CongestionGate, type CongestionOptions } from './congestion';
 import { rewriteHandle } from './forward';

@@ -10,7 +10,7 @@ import {
   JoinRequest,
   WrappedJoinRequest,
   WrappedJoinRequest_Compression,
-} from '@livekit/protocol';
+} from '../protocol';
 import { HttpError } from './auth';
 
 /** Same bound as the server (Go's default max header size). */

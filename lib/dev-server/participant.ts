@@ -11,7 +11,7 @@ import {
   ParticipantInfo_State,
   type DataTrackInfo,
   type ParticipantPermission,
-} from '@livekit/protocol';
+} from '../protocol';
 import type { DataChannel } from 'node-datachannel';
 import type { CongestionGate } from './congestion';
 import type { DataBlobStore } from './data-blobs';

@@ -20,7 +20,7 @@ import {
   TrickleRequest,
   type JoinRequest,
   type SignalRequest,
-} from '@livekit/protocol';
+} from '../protocol';
 import type { WebSocket } from 'ws';
 import { answerGetBlob, DataBlobStore } from './data-blobs';
 import type { CongestionOptions } from './congestion';

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { ClientInfo, JoinRequest } from '@livekit/protocol';
+import { ClientInfo, JoinRequest } from '../protocol';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkJoin, grantPermission, HttpError, mintToken, verifyToken, type TokenGrants, type VerifiedToken } from './auth';
 import { DEFAULT_TARGET_LATENCY_MS } from './congestion';

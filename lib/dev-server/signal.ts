@@ -3,7 +3,7 @@
 // Pings are answered right here, like the server's read loop does, so liveness never depends on
 // room state.
 
-import { Pong, SignalRequest, SignalResponse } from '@livekit/protocol';
+import { Pong, SignalRequest, SignalResponse } from '../protocol';
 import type { WebSocket } from 'ws';
 import type { Logger } from './log';
 import { RequestQueue } from './request-queue';

@@ -1,4 +1,4 @@
-import { DisconnectReason as ProtoDisconnectReason } from '@livekit/protocol';
+import { DisconnectReason as ProtoDisconnectReason } from '../protocol';
 
 /** Why a room disconnected: the server's reasons (mirroring the protocol enum) plus client-side ones. */
 export enum DisconnectReason {

@@ -1,4 +1,4 @@
-import { ParticipantInfo, type ParticipantPermission } from '@livekit/protocol';
+import { ParticipantInfo, type ParticipantPermission } from '../protocol';
 import type { LocalDataTrack } from '../datatrack/local-track';
 import type { LocalDataTrackApi } from '../datatrack/participant-api';
 import type { DataTrackSchemaId } from '../datatrack/schema';

@@ -1,4 +1,4 @@
-import { DisconnectReason, ParticipantInfo, ParticipantInfo_State } from '@livekit/protocol';
+import { DisconnectReason, ParticipantInfo, ParticipantInfo_State } from '../protocol';
 import type { LocalParticipant } from './local-participant';
 import type { RemoteParticipant } from './remote-participant';
 

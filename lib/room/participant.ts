@@ -1,4 +1,4 @@
-import { ParticipantInfo, ParticipantInfo_Kind, ParticipantInfo_State } from '@livekit/protocol';
+import { ParticipantInfo, ParticipantInfo_Kind, ParticipantInfo_State } from '../protocol';
 import type { LocalDataTrack } from '../datatrack/local-track';
 import type { RemoteDataTrack } from '../datatrack/remote-track';
 import type { ParticipantEventCallbacks } from './events';

@@ -3,7 +3,7 @@
 // The Room supplies the two kinds of attempt; this file only decides which one runs when.
 
 import { debuglog } from 'node:util';
-import { type LeaveRequest, LeaveRequest_Action } from '@livekit/protocol';
+import { type LeaveRequest, LeaveRequest_Action } from '../protocol';
 import { ConnectError, ConnectErrorReason } from '../signal/errors';
 import { DisconnectReason, disconnectReasonFromProto } from './disconnect-reason';
 import { DEFAULT_RECONNECT_POLICY, type ReconnectPolicy } from './reconnect-policy';

@@ -1,4 +1,4 @@
-import type { ParticipantInfo } from '@livekit/protocol';
+import type { ParticipantInfo } from '../protocol';
 import type { RemoteDataTrackApi } from '../datatrack/participant-api';
 import type { RemoteDataTrack } from '../datatrack/remote-track';
 import type { RemoteParticipantEventCallbacks } from './events';

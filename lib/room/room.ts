@@ -9,7 +9,7 @@ import {
   SignalTarget,
   SyncState,
   TrickleRequest,
-} from '@livekit/protocol';
+} from '../protocol';
 import type { DataTrackHost, DataTrackHostListener } from '../datatrack/host';
 import { createDataTrackController, routeDataTrackEvents } from '../datatrack/room-integration';
 import { buildClientInfo } from '../signal/client-info';

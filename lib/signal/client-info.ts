@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ClientInfo, ClientInfo_SDK } from '@livekit/protocol';
+import { ClientInfo, ClientInfo_SDK } from '../protocol';
 
 /** Signal protocol level we implement; same as livekit-client 2.23 and the Rust SDK. */
 export const PROTOCOL_VERSION = 17;

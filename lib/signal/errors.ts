@@ -1,4 +1,4 @@
-import type { LeaveRequest } from '@livekit/protocol';
+import type { LeaveRequest } from '../protocol';
 import { LiveKitError } from '../errors';
 
 export enum ConnectErrorReason {

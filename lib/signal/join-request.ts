@@ -7,7 +7,7 @@ import {
   SessionDescription,
   WrappedJoinRequest,
   WrappedJoinRequest_Compression,
-} from '@livekit/protocol';
+} from '../protocol';
 
 export interface JoinRequestOptions {
   clientInfo: ClientInfo;

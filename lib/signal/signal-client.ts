@@ -11,7 +11,7 @@ import {
   ReconnectResponse,
   SignalRequest,
   SignalResponse,
-} from '@livekit/protocol';
+} from '../protocol';
 import WebSocket from 'ws';
 import {
   ConnectError,

@@ -324,23 +324,29 @@ describe.each(RUNS)("the README's first example runs: $variant.name, $install", 
   });
 });
 
-test('the installed main entry loads no dev-server module, under require and under import', async () => {
+test('the installed main entry loads no dev-server module and no protocol package, under require and under import', async () => {
   const script = (load: string) => `
     ${load};
-    const dist = require('node:path').join(process.cwd(), 'node_modules', '${PACKAGE}', 'dist');
+    const modules = require('node:path').join(process.cwd(), 'node_modules');
+    const dist = require('node:path').join(modules, '${PACKAGE}', 'dist');
     const loaded = Object.keys(require.cache).filter((k) => k.startsWith(dist));
-    console.log(JSON.stringify({ loaded: loaded.length, devServer: loaded.filter((k) => k.includes('dev-server')) }));`;
+    const protocolPackages = Object.keys(require.cache).filter((k) => /node_modules[\\/]@(livekit[\\/]protocol|bufbuild[\\/]protobuf)[\\/]/.test(k));
+    console.log(JSON.stringify({ loaded: loaded.length, devServer: loaded.filter((k) => k.includes('dev-server')), protocolPackages }));`;
   const viaRequire = await run(process.execPath, ['-e', script(`require('${PACKAGE}')`)], { cwd: prebuilt.dir });
   const viaImport = await run(
     process.execPath,
     ['--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/');\n` + script(`await import('${PACKAGE}')`)],
     { cwd: prebuilt.dir },
   );
+  const devServer = await run(process.execPath, ['-e', script(`require('${PACKAGE}/dev-server')`)], { cwd: prebuilt.dir });
   for (const { stdout } of [viaRequire, viaImport]) {
-    const result = JSON.parse(stdout) as { loaded: number; devServer: string[] };
+    const result = JSON.parse(stdout) as { loaded: number; devServer: string[]; protocolPackages: string[] };
     expect(result.loaded).toBeGreaterThan(10);
     expect(result.devServer).toEqual([]);
+    // The messages come from dist's own tree-shaken bundle (scripts/bundle-protocol.cjs).
+    expect(result.protocolPackages).toEqual([]);
   }
+  expect((JSON.parse(devServer.stdout) as { protocolPackages: string[] }).protocolPackages).toEqual([]);
 });
 
 test('the installed CLI starts the development SFU and stops on SIGINT', async () => {

@@ -15,6 +15,12 @@ import { deliveryRatio, idleCpu, netCpuSPer1k, toIdleTable, toManyTracksTable, t
 import { summarize } from './lib/stats';
 
 interface Plan {
+  /**
+   * Seconds a fresh session waits, unmeasured, before its idle measurement: V8's memory reducer
+   * runs its collections about 8 s after a process's last major GC, which after setup would land
+   * in the first cell (two "reduce" Mark-Compacts of 3-4 ms in each subscriber, the ceiling's too).
+   */
+  settleS: number;
   /** Seconds of the idle measurement per row (connected, subscribed, no frames). */
   idleS: number;
   /** Runs of the whole matrix; each row gets a fresh session per run, rows interleaved. */
@@ -35,6 +41,7 @@ const QUICK: Plan = {
     { sizeKb: 64, freqHz: 100 },
   ],
   durationS: 2,
+  settleS: 0,
   idleS: 1,
   repeats: 1,
   saturation: [],
@@ -52,9 +59,11 @@ function fullMatrix(): Plan['matrix'] {
       // A p99 target is set on 1 KiB @ 100 Hz: 20 s puts 2,000 frames under each run's p99 (the
       // 20th slowest) instead of 500 (the 5th), which on this VM moved by 3x between runs. At 10 Hz,
       // CPU per frame is mostly wake-up cost; 50 frames a run left rows within each other's noise
-      // (the no-SDK ceiling measured above both SDKs), so those cells run 15 s.
+      // (the no-SDK ceiling measured above both SDKs), and with 150 frames p99 was the 2nd slowest
+      // frame (1 KiB @ 10 Hz: 1.2-3.7 ms for ours in two 15 s runs, 1.30 in one of 60 s against
+      // the ceiling's 1.55), so those cells run 30 s.
       if (sizeKb === 1 && freqHz === 100) cells.push({ sizeKb, freqHz, durationS: 20 });
-      else if (freqHz === 10) cells.push({ sizeKb, freqHz, durationS: 15 });
+      else if (freqHz === 10) cells.push({ sizeKb, freqHz, durationS: 30 });
       else cells.push({ sizeKb, freqHz });
     }
   }
@@ -70,6 +79,7 @@ const MANY_TRACKS: Plan['manyTracks'] = [
 const FULL: Plan = {
   matrix: fullMatrix(),
   durationS: 5,
+  settleS: 10,
   idleS: 5,
   repeats: 3,
   saturation: [
@@ -88,14 +98,14 @@ function argValue(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-/** `--cells 16x10,1x100 [--duration 20] [--repeats 3]`: just these matrix cells, for profiling one of them. */
-function customPlan(cells: string, durationS: number, repeats: number): Plan {
+/** `--cells 16x10,1x100 [--duration 20] [--repeats 3] [--settle 10]`: just these matrix cells, for profiling one of them. */
+function customPlan(cells: string, durationS: number, repeats: number, settleS: number): Plan {
   const matrix = cells.split(',').map((c) => {
     const [sizeKb, freqHz] = c.split('x').map(Number);
     if (!(sizeKb > 0 && freqHz > 0)) throw new Error(`--cells: '${c}' is not SIZE_KIBxFREQ_HZ`);
     return { sizeKb, freqHz };
   });
-  return { matrix, durationS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1, manyTracks: [] };
+  return { matrix, durationS, settleS, idleS: durationS, repeats, saturation: [], fanout: [], saturationS: 1, manyTracks: [] };
 }
 
 /** `--server livekit` runs the SDK rows through livekit-server instead of the development SFU. */
@@ -115,7 +125,7 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
   if (argv.includes('--many-tracks')) {
     const durationS = Number(argValue(argv, 'duration') ?? 10);
     const manyRows = rowsArg ? rows : (['ceiling', 'ours'] as RowKind[]);
-    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 0, saturation: [], fanout: [], saturationS: 1, manyTracks: MANY_TRACKS };
+    const plan: Plan = { matrix: [], durationS, settleS: 0, idleS: 0, repeats: 0, saturation: [], fanout: [], saturationS: 1, manyTracks: MANY_TRACKS };
     return { plan, rows: manyRows, mode: 'many-tracks' };
   }
   const fanout = argValue(argv, 'fanout');
@@ -124,11 +134,11 @@ function parseArgs(argv: string[]): { plan: Plan; rows: RowKind[]; mode: string 
     const counts = fanout.split(',').map(Number);
     if (!counts.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--fanout: '${fanout}' is not a list of subscriber counts`);
     const durationS = Number(argValue(argv, 'duration') ?? 5);
-    const plan: Plan = { matrix: [], durationS, idleS: 0, repeats: 0, saturation: [], fanout: counts, saturationS: 1, manyTracks: [] };
+    const plan: Plan = { matrix: [], durationS, settleS: 0, idleS: 0, repeats: 0, saturation: [], fanout: counts, saturationS: 1, manyTracks: [] };
     return { plan, rows: rowsArg ? rows : (['ceiling', 'ours'] as RowKind[]), mode: `fanout ${fanout}` };
   }
   const cells = argValue(argv, 'cells');
-  if (cells) return { plan: customPlan(cells, Number(argValue(argv, 'duration') ?? 5), Number(argValue(argv, 'repeats') ?? 1)), rows, mode: `cells ${cells}` };
+  if (cells) return { plan: customPlan(cells, Number(argValue(argv, 'duration') ?? 5), Number(argValue(argv, 'repeats') ?? 1), Number(argValue(argv, 'settle') ?? 0)), rows, mode: `cells ${cells}` };
   const mode = argv.includes('--full') ? 'full' : 'quick';
   return { plan: mode === 'full' ? FULL : QUICK, rows, mode };
 }
@@ -298,6 +308,7 @@ async function main(): Promise<void> {
     for (const row of rows) {
       try {
         await withRow(row, 1, async (s) => {
+          await new Promise((resolve) => setTimeout(resolve, plan.settleS * 1000));
           const idle = await s.idle(plan.idleS).catch((e) => failed('idle', row, 0, 0, 1, e));
           runs.push(idle);
           const idleRates = idleCpu([idle], row);

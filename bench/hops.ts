@@ -10,11 +10,8 @@
 // Run: npx tsx bench/hops.ts [--size 1024] [--hz 100] [--seconds 20]
 
 import { fork } from 'node:child_process';
-import { buildSync } from 'esbuild';
-import * as path from 'node:path';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { bundleOptions } = require('../scripts/bundle-protocol.cjs') as { bundleOptions(entry: string, out: string): Parameters<typeof buildSync>[0] };
+import { bundleForNode } from './lib/bundle';
 
 interface Args {
   size: number;
@@ -110,8 +107,7 @@ async function sfu(): Promise<void> {
   });
   const { DevServer } = await import('../lib/dev-server');
   const server = await DevServer.start({ port: 0 });
-  const out = path.join(__dirname, '..', '.cache', 'bench', 'hops.cjs');
-  buildSync(bundleOptions(__filename, out));
+  const out = bundleForNode('bench/hops.ts', 'hops');
   const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit' });
   const sub = spawn('subscriber', await server.token('sub', { room: 'hops' }));
   const pub = spawn('publisher', await server.token('pub', { room: 'hops' }));

@@ -1,28 +1,10 @@
 // The orchestrator's handle on one role process.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { bundleForNode } from './bundle';
 import type { RelaySignal, ToChild, ToParent } from './protocol';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { bundleOptions } = require('../../scripts/bundle-protocol.cjs') as { bundleOptions(entry: string, out: string): Parameters<typeof buildSync>[0] };
-
-let childBundle: string | undefined;
-
-/**
- * The role processes run one compiled bundle under plain node, as an application runs the built
- * package: under tsx each would also hold tsx's loader and the transformed sources (about 4 MB of
- * old space in ours, 2.5 MB in the ceiling's), which is what decided whether V8 marked incrementally
- * after every scavenge. The SDK is bundled by the same rule as its build (scripts/bundle-protocol.cjs).
- */
-function roleBundle(): string {
-  if (childBundle) return childBundle;
-  const root = path.join(__dirname, '..', '..');
-  const out = path.join(root, '.cache', 'bench', 'role.cjs');
-  buildSync(bundleOptions(path.join(root, 'bench', 'child.ts'), out));
-  return (childBundle = out);
-}
+let roleBundle: string | undefined;
 
 export class RoleProcess {
   private readonly proc: ChildProcess;
@@ -31,7 +13,7 @@ export class RoleProcess {
   onSignal: (index: number, data: RelaySignal) => void = () => {};
 
   constructor(readonly label: string) {
-    this.proc = fork(roleBundle(), [], {
+    this.proc = fork((roleBundle ??= bundleForNode('bench/child.ts', 'role')), [], {
       // BENCH_NODE_ARGS='--trace-gc' (or --cpu-prof, ...) reaches the role processes, for profiling.
       execArgv: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

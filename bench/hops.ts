@@ -108,7 +108,10 @@ async function sfu(): Promise<void> {
   const { DevServer } = await import('../lib/dev-server');
   const server = await DevServer.start({ port: 0 });
   const out = bundleForNode('bench/hops.ts', 'hops');
-  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit' });
+  // Plain node, as the bench's roles (fork would pass on this process's tsx flags); BENCH_NODE_ARGS
+  // reaches them as it reaches the roles.
+  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit', execArgv });
   const sub = spawn('subscriber', await server.token('sub', { room: 'hops' }));
   const pub = spawn('publisher', await server.token('pub', { room: 'hops' }));
   const done = (p: ReturnType<typeof fork>) => new Promise<void>((resolve) => p.once('exit', () => resolve()));

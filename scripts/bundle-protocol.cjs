@@ -39,7 +39,7 @@ async function main() {
   await esbuild.build(bundleOptions(path.join(root, 'lib', 'protocol.ts'), path.join(root, 'dist', 'cjs', 'protocol.js')));
 }
 
-module.exports = { INLINED_PACKAGES, bundleOptions };
+module.exports = { bundleOptions };
 
 if (require.main === module) {
   main().catch((err) => {

@@ -2,7 +2,6 @@
 // (or one shared ring for everybody), each ring a fixed number of slots addressed by the key index
 // that travels in every encrypted packet, plus a "current" index used when encrypting.
 
-import * as crypto from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import {
   DEFAULT_RATCHET_SALT,

@@ -203,8 +203,7 @@ pub fn biguint64_array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<BigUint64Arra
     Err(Failure::invalid_argument(format!("{what} must be a BigUint64Array")))
 }
 
-/// `userTimestamp: bigint | null` and `e2ee: {keyIndex, iv} | null` (undefined counts as null).
-/// A frame's optional user timestamp (a bigint).
+/// A frame's optional user timestamp (a bigint; undefined counts as null).
 pub fn user_timestamp(v: &Unknown) -> Outcome<Option<u64>> {
     if is_nullish(v)? {
         Ok(None)
@@ -213,6 +212,7 @@ pub fn user_timestamp(v: &Unknown) -> Outcome<Option<u64>> {
     }
 }
 
+/// `userTimestamp: bigint | null` and `e2ee: {keyIndex, iv} | null` (undefined counts as null).
 pub fn extensions(user_timestamp: &Unknown, e2ee: &Unknown) -> Outcome<Extensions> {
     let user_timestamp = self::user_timestamp(user_timestamp)?;
     let e2ee = if is_nullish(e2ee)? {

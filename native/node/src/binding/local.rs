@@ -221,7 +221,8 @@ impl LocalManager {
 /// Queues a frame (payload copied); returns a PushResult. With dropOldest, a full queue
 /// evicts its oldest frame instead of refusing the new one. Throws UnknownTrack for a handle
 /// it does not know (or unpublished), InvalidArgument for a frame over 1 GiB. With `sealWith`
-/// (an AesGcmKey's id), the queued copy is encrypted in place under the e2ee extension's IV.
+/// (an AesGcmKey's id), `e2ee` is the key index alone: the addon draws the IV and encrypts the
+/// queued copy in place.
 fn push_frame<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 6]) -> Outcome<sys::napi_value> {
     let result = data_path::push_frame(&mut s.manager, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5])?;
     // SAFETY: `env` is the running callback's.

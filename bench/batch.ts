@@ -1,8 +1,8 @@
 // Per-frame vs batch calls into the addon: 64-byte frames through packetize + depacketize, one
 // publisher and one subscriber manager back to back in this process (no network).
 //
-//   per frame: LocalManager.pushFrame per frame, pollTransmit, RemoteManager.handlePacket per packet
-//   batch:     LocalManager.pushFrames per BATCH frames, pollTransmit, RemoteManager.handlePackets
+//   per frame: LocalManager.pushFrame per frame, transmitInto, RemoteManager.handlePacket per packet
+//   batch:     LocalManager.pushFrames per BATCH frames, transmitInto, RemoteManager.handlePackets
 //
 // Both deliver every frame to JS (the batch form as one Buffer + ends + trackIds). Node-API
 // crossings, not the Rust work, bound the per-frame form at small sizes.
@@ -24,10 +24,16 @@ import { type PublicTrackPipeline, publicTrackPipeline } from './lib/public-trac
 
 const SIZE = 64;
 const FRAMES = 2_000_000;
-/** Frames per pushFrames call (and about per pollTransmit batch). */
+/** Frames per pushFrames call (and about per transmitInto batch). */
 const BATCH = 1024;
-/** pollTransmit budget: one whole batch of 64-byte frames. */
+/** transmitInto budget: one whole batch of 64-byte frames. */
 const POLL_BYTES = 1 << 20;
+
+/** Where transmitInto writes: POLL_BYTES plus a frame, and an end offset per packet. */
+function transmitBuffer(): { words: Uint32Array; bytes: Buffer } {
+  const words = new Uint32Array(POLL_BYTES / 2);
+  return { words, bytes: Buffer.from(words.buffer) };
+}
 
 function pipeline(): { local: NativeLocalManager; remote: NativeRemoteManager; handle: number } {
   return wiredManagers({ queueCapacity: BATCH, usesE2ee: false });
@@ -36,16 +42,17 @@ function pipeline(): { local: NativeLocalManager; remote: NativeRemoteManager; h
 function perFrame(frames: number): number {
   const { local, remote, handle } = pipeline();
   const payload = Buffer.alloc(SIZE, 0xab);
-  const scratch = Buffer.allocUnsafeSlow(2 * POLL_BYTES);
+  const { words, bytes } = transmitBuffer();
   let delivered = 0;
   for (let sent = 0; sent < frames; ) {
     const n = Math.min(BATCH, frames - sent);
     for (let i = 0; i < n; i++) local.pushFrame(handle, payload, null, null, false);
     sent += n;
-    for (let batch; (batch = local.pollTransmit(POLL_BYTES, scratch)) !== null; ) {
-      let start = 0;
-      for (const end of batch.ends) {
-        const out = remote.handlePacket(batch.data.subarray(start, end));
+    for (let packets; (packets = local.transmitInto(POLL_BYTES, words)) !== 0; ) {
+      let start = 4 * packets;
+      for (let i = 0; i < packets; i++) {
+        const end = 4 * packets + words[i];
+        const out = remote.handlePacket(bytes.subarray(start, end));
         start = end;
         if (out !== null) for (const f of out) delivered += f.payload.length === SIZE ? 1 : 0;
       }
@@ -58,15 +65,15 @@ function batched(frames: number): number {
   const { local, remote, handle } = pipeline();
   const data = Buffer.alloc(SIZE * BATCH, 0xab);
   const ends = Uint32Array.from({ length: BATCH }, (_, i) => (i + 1) * SIZE);
-  const scratch = Buffer.allocUnsafeSlow(2 * POLL_BYTES);
+  const { words, bytes } = transmitBuffer();
   let delivered = 0;
   for (let sent = 0; sent < frames; ) {
     const n = Math.min(BATCH, frames - sent);
     const counts = local.pushFrames(handle, data.subarray(0, n * SIZE), ends.subarray(0, n), null, false);
     if (counts.queued !== n) throw new Error(`queued ${counts.queued} of ${n}`);
     sent += n;
-    for (let batch; (batch = local.pollTransmit(POLL_BYTES, scratch)) !== null; ) {
-      const out = remote.handlePackets(batch.data, batch.ends);
+    for (let packets; (packets = local.transmitInto(POLL_BYTES, words)) !== 0; ) {
+      const out = remote.handlePackets(bytes.subarray(4 * packets, 4 * packets + words[packets - 1]), words.subarray(0, packets));
       if (out === null) continue;
       let start = 0;
       for (const end of out.ends) {

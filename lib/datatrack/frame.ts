@@ -46,6 +46,8 @@ export const DataTrackFrame = {
 const TRANSPORT_MTU = 16_000;
 const MAX_PACKETS_PER_FRAME = 128;
 const E2EE_TAG_LENGTH = 16;
+/** The most wire bytes one frame tryPush accepts can take: every packet full. */
+export const MAX_FRAME_WIRE_BYTES = TRANSPORT_MTU * MAX_PACKETS_PER_FRAME;
 
 /**
  * The largest payload every LiveKit receiver will reassemble, for a frame with or without a user

@@ -78,12 +78,10 @@ export declare class LocalManager {
   /**
    * Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
    * packets are out (always at least one frame if any is queued). null when nothing is queued.
-   * Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer: `scratch`'s, if
-   * it is given, can hold the batch and sits 4-byte aligned (the batch then lives only until
-   * the caller reuses `scratch`: a sender that copies each packet into the transport passes
-   * the same scratch every time and allocates nothing per batch), otherwise a fresh one.
+   * Only 'published' tracks transmit. `data` and `ends` share one fresh ArrayBuffer; a sender
+   * that copies each packet into its transport uses transmitInto, which allocates nothing.
    */
-  pollTransmit(maxBytes: number, scratch?: Uint8Array | null): TransmitBatch | null
+  pollTransmit(maxBytes: number): TransmitBatch | null
   /** Frames waiting in all queues. */
   queuedFrames(): number
   stats(handle: number): LocalTrackStats | null
@@ -154,7 +152,7 @@ export declare class Publisher {
   /** Live while published, final once unpublished; null for a handle never published. */
   stats(handle: number): PublishedTrackStats | null
   /** As LocalManager.pollTransmit. */
-  pollTransmit(maxBytes: number, scratch?: Uint8Array | null): TransmitBatch | null
+  pollTransmit(maxBytes: number): TransmitBatch | null
   /** Frames waiting in all queues. */
   queuedFrames(): number
 }

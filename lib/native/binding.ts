@@ -102,7 +102,7 @@ export type NativePacketizer = addon.Packetizer;
 export type NativeDepacketizer = addon.Depacketizer;
 
 /**
- * pushFrame, an own property of each LocalManager and Publisher (native/node/src/binding/bound.rs:
+ * pushFrame and transmitInto, own properties of each LocalManager and Publisher (native/node/src/binding/bound.rs:
  * a per-frame call bound to its instance skips napi-rs's per-call receiver bookkeeping).
  */
 interface FramePusher {
@@ -122,6 +122,15 @@ interface FramePusher {
     dropOldest: boolean,
     sealWith?: number | null,
   ): PushResult;
+  /**
+   * Writes the next batch of whole frames (about `maxBytes`, and always at least one frame when
+   * one is ready) into `out`: the packets' end offsets in words 0..n, then the packets back to
+   * back from byte 4n on, an end offset counting from there. Returns n, 0 when nothing is ready.
+   * Where pollTransmit makes an object and two views per batch, this makes none. Throws
+   * InvalidArgument, dropping the batch, if `out` is too small for it: size it for `maxBytes`
+   * plus the largest frame (transmitBufferWords).
+   */
+  transmitInto(maxBytes: number, out: Uint32Array): number;
 }
 
 export interface NativeLocalManager extends addon.LocalManager, FramePusher {}

@@ -103,7 +103,8 @@ describe('classes', () => {
   invalid('pushFrame payload as string', () => (local as any).pushFrame(handle, 'x', null, null, false));
   invalid('pushFrame dropOldest as string', () => (local as any).pushFrame(handle, payload, null, null, 'yes'));
   invalid('pollTransmit(-1)', () => local.pollTransmit(-1));
-  invalid('pollTransmit(0, scratch: not a Uint8Array)', () => local.pollTransmit(0, new Uint16Array(64) as unknown as Uint8Array));
+  invalid('transmitInto(-1, words)', () => local.transmitInto(-1, new Uint32Array(64)));
+  invalid('transmitInto(0, out: not a Uint32Array)', () => local.transmitInto(0, new Uint8Array(64) as unknown as Uint32Array));
   invalid('stats(70000)', () => local.stats(70000));
 
   const remote = new b.RemoteManager();

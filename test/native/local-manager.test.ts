@@ -110,34 +110,47 @@ test('the caller may reuse its payload buffer right after pushFrame', () => {
   expect(b.decodePacket(packets(m.pollTransmit(0)!)[0]).payload.toString('hex')).toBe('070707');
 });
 
-test('pollTransmit into a scratch buffer: same packets, no fresh ArrayBuffer; a scratch that cannot hold the batch is ignored', () => {
-  const frames = [Buffer.alloc(2500, 1), Buffer.alloc(40_000, 2), Buffer.alloc(10, 3)];
+test('transmitInto: the packets pollTransmit would make, ends first, into the caller\'s words; too small a buffer drops that batch only', () => {
+  const frames = [Buffer.alloc(2500, 1), Buffer.alloc(40_000, 2), Buffer.alloc(10, 3), Buffer.alloc(7, 4)];
   const viaFresh = new b.LocalManager();
-  const viaScratch = new b.LocalManager();
+  const viaWords = new b.LocalManager();
   const h1 = published(viaFresh, 's');
-  const h2 = published(viaScratch, 's');
+  const h2 = published(viaWords, 's');
   for (const f of frames) {
     viaFresh.pushFrame(h1, f, 5n, null, false);
-    viaScratch.pushFrame(h2, f, 5n, null, false);
+    viaWords.pushFrame(h2, f, 5n, null, false);
   }
-  const scratch = Buffer.allocUnsafeSlow(8 * 1024);
-  const wire = (batch: TransmitBatch) => packets(batch).map((p) => b.decodePacket(p).payload.toString('hex'));
+  const words = new Uint32Array(16 * 1024);
+  const bytes = Buffer.from(words.buffer);
+  const written = (n: number) => {
+    const out: Uint8Array[] = [];
+    let start = 0;
+    for (const end of words.subarray(0, n)) {
+      out.push(bytes.subarray(4 * n + start, 4 * n + end));
+      start = end;
+    }
+    return out;
+  };
+  // Each manager's packetizer draws its own random RTP-style timestamp; everything else matches.
+  const hex = (ps: Uint8Array[]) =>
+    ps.map((p) => {
+      const { header, payload } = b.decodePacket(p);
+      return { ...header, timestamp: 0, payload: payload.toString('hex') };
+    });
 
-  // Frame 0 fits the scratch; frame 1 (40 kB) does not, so it gets its own ArrayBuffer.
-  const small = viaScratch.pollTransmit(0, scratch)!;
-  expect(small.data.buffer).toBe(scratch.buffer);
-  expect(small.ends.buffer).toBe(scratch.buffer);
-  expect(wire(small)).toEqual(wire(viaFresh.pollTransmit(0)!));
-  const large = viaScratch.pollTransmit(0, scratch)!;
-  expect(large.data.buffer).not.toBe(scratch.buffer);
-  expect(wire(large)).toEqual(wire(viaFresh.pollTransmit(0)!));
+  expect(viaWords.transmitInto(0, words)).toBe(1);
+  expect(hex(written(1))).toEqual(hex(packets(viaFresh.pollTransmit(0)!)));
+  const n = viaWords.transmitInto(0, words);
+  expect(n).toBe(3); // 40 kB: three packets at the 16,000-byte MTU
+  expect(hex(written(n))).toEqual(hex(packets(viaFresh.pollTransmit(0)!)));
 
-  // The ends are read as a Uint32Array, so a scratch view that is not 4-byte aligned is ignored.
-  const misaligned = scratch.subarray(1);
-  const last = viaScratch.pollTransmit(0, misaligned)!;
-  expect(last.data.buffer).not.toBe(scratch.buffer);
-  expect(wire(last)).toEqual(wire(viaFresh.pollTransmit(0)!));
-  expect(viaScratch.pollTransmit(0, scratch)).toBeNull();
+  // 8 words cannot hold frame 2: it is dropped with the error, frame 3 still goes.
+  expectCode(() => viaWords.transmitInto(0, new Uint32Array(8)), 'InvalidArgument');
+  viaFresh.pollTransmit(0);
+  expect(viaWords.transmitInto(0, words)).toBe(1);
+  expect(hex(written(1))).toEqual(hex(packets(viaFresh.pollTransmit(0)!)));
+  expect(viaWords.transmitInto(0, words)).toBe(0);
+  expect(viaFresh.pollTransmit(0)).toBeNull();
 });
 
 test('pollTransmit: whole frames, round-robin, at least one frame, extensions on every packet', () => {

@@ -166,25 +166,6 @@ pub fn uint8_array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<Uint8ArraySlice<'
     Err(Failure::invalid_argument(format!("{what} must be a Uint8Array")))
 }
 
-/// A Uint8Array to write into, with its ArrayBuffer and its offset there (for more views).
-pub fn writable_view<'a>(v: &Unknown<'a>, what: &str) -> Outcome<(Uint8ArraySlice<'a>, ArrayBuffer<'a>, usize)> {
-    if type_of(v)? != ValueType::Object {
-        return Err(Failure::invalid_argument(format!("{what} must be a Uint8Array")));
-    }
-    // The `buffer` getter may run JS, so it goes before any bytes are borrowed.
-    let buffer = property(&Object::from_unknown(*v)?, "buffer")?;
-    let view = uint8_array(v, what)?;
-    if type_of(&buffer)? == ValueType::Object && buffer.is_arraybuffer()? {
-        let buffer = ArrayBuffer::from_unknown(buffer)?;
-        // The pointers also prove that `buffer` really is the view's (a getter could lie).
-        let offset = (view.as_ptr() as usize).wrapping_sub(buffer.as_ptr() as usize);
-        if offset.checked_add(view.len()).is_some_and(|end| end <= buffer.len()) {
-            return Ok((view, buffer, offset));
-        }
-    }
-    Err(Failure::invalid_argument(format!("{what} must be a Uint8Array over an ArrayBuffer")))
-}
-
 pub fn uint32_array<'a>(v: &Unknown<'a>, what: &str) -> Outcome<Uint32ArraySlice<'a>> {
     if type_of(v)? == ValueType::Object && v.is_typedarray()? {
         if let Ok(array) = Uint32ArraySlice::from_unknown(*v) {

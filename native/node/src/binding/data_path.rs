@@ -102,17 +102,15 @@ pub fn push_frame(
     Ok(path.push(handle, &payload, seal.as_ref().map(|s| s as &dyn SealInPlace), &ext, drop_oldest)? as u32)
 }
 
-/// pollTransmit: `ends` is reused per batch for the packet end offsets.
+/// pollTransmit: the next batch in a fresh ArrayBuffer; `ends` is reused per batch for the
+/// packet end offsets. (The data path's own sender uses transmitInto.)
 pub fn poll_transmit<'e>(
     env: &'e Env,
     path: &mut impl LocalDataPath,
     ends: &mut Vec<u32>,
     max_bytes: &Unknown<'e>,
-    scratch: &Unknown<'e>,
 ) -> Outcome<Option<TransmitBatch<'e>>> {
     let max_bytes = args::size(max_bytes, "maxBytes")?;
-    // Type-checked before planning, so a bad argument leaves the queues untouched.
-    let scratch = if args::is_nullish(scratch)? { None } else { Some(args::writable_view(scratch, "scratch")?) };
     let Some(batch) = path.plan(max_bytes, Instant::now()) else { return Ok(None) };
     // Packets, then (4-byte aligned, as a Uint32Array needs) their end offsets.
     let ends_at = batch.bytes.div_ceil(4) * 4;
@@ -120,30 +118,52 @@ pub fn poll_transmit<'e>(
     ends.clear();
     ends.resize(batch.packets, 0);
     let mut written = false;
-    let mut write = |target: &mut [u8]| {
+    let buffer = out::arraybuffer(env, total, |target: &mut [u8]| {
         let (data, rest) = target.split_at_mut(batch.bytes);
         written = path.write(data, ends);
         for (dst, end) in rest[ends_at - batch.bytes..].chunks_exact_mut(4).zip(ends.iter()) {
             dst.copy_from_slice(&end.to_ne_bytes());
         }
-    };
-    let (buffer, offset) = match scratch {
-        Some((mut view, buffer, offset)) if view.len() >= total && offset % 4 == 0 => {
-            // SAFETY: no JS runs while this slice is alive; it is the only view of the
-            // scratch memory we hold.
-            write(unsafe { &mut view.as_mut()[..total] });
-            (buffer, offset)
-        }
-        _ => (out::arraybuffer(env, total, write)?, 0),
-    };
+    })?;
     if !written {
         return Err(Failure::new("InvalidState", "transmit batch size mismatch"));
     }
     Ok(Some(TransmitBatch {
-        data: Uint8ArraySlice::from_arraybuffer(&buffer, offset, batch.bytes)?,
-        ends: Uint32ArraySlice::from_arraybuffer(&buffer, offset + ends_at, batch.packets)?,
+        data: Uint8ArraySlice::from_arraybuffer(&buffer, 0, batch.bytes)?,
+        ends: Uint32ArraySlice::from_arraybuffer(&buffer, ends_at, batch.packets)?,
         frames: batch.frames as u32,
     }))
+}
+
+/// transmitInto: the next batch written into the caller's `out`, which the caller reuses for
+/// every batch: the packets' end offsets in words 0..n, then the packets back to back from byte
+/// 4n on. Returns n, 0 when nothing is ready. Unlike pollTransmit it makes no object and no view
+/// per batch: on an idle channel, sending one small frame cost a publisher about as much in those
+/// as in the send itself. A batch larger than `out` is dropped and reported: the caller sizes
+/// `out` for `maxBytes` plus its largest frame.
+pub fn transmit_into(path: &mut impl LocalDataPath, max_bytes: &Unknown, out: &Unknown) -> Outcome<u32> {
+    let max_bytes = args::size(max_bytes, "maxBytes")?;
+    let mut out = args::uint32_array(out, "out")?;
+    let Some(batch) = path.plan(max_bytes, Instant::now()) else { return Ok(0) };
+    // SAFETY: no JS runs while this slice is alive; it is the only view of `out` we hold.
+    let words = unsafe { out.as_mut() };
+    let needed = batch.packets + batch.bytes.div_ceil(4);
+    if needed > words.len() {
+        // Writing into nothing drops the planned batch.
+        path.write(&mut [], &mut []);
+        return Err(Failure::invalid_argument(format!(
+            "out holds {} words, and the next batch needs {needed}: size it for maxBytes plus the largest frame",
+            words.len()
+        )));
+    }
+    let (ends, rest) = words.split_at_mut(batch.packets);
+    // SAFETY: `rest` is initialized memory of at least `batch.bytes` bytes (checked above), and
+    // u8 has no alignment or validity requirements.
+    let data = unsafe { std::slice::from_raw_parts_mut(rest.as_mut_ptr().cast::<u8>(), batch.bytes) };
+    if !path.write(data, ends) {
+        return Err(Failure::new("InvalidState", "transmit batch size mismatch"));
+    }
+    Ok(batch.packets as u32)
 }
 
 /// Where receivePacket describes the frame it returns, in words of the caller's `info`

@@ -73,6 +73,7 @@ impl LocalManager {
             let manager = local::LocalManager::new(parsed)?;
             let state = Rc::new(RefCell::new(State { manager, ends: Vec::new() }));
             bound::define(env, &this, "LocalManager", "pushFrame", state.clone(), push_frame)?;
+            bound::define(env, &this, "LocalManager", "transmitInto", state.clone(), transmit_into)?;
             Ok(LocalManager { state })
         })
     }
@@ -185,15 +186,13 @@ impl LocalManager {
 
     /// Packetizes whole queued frames, round-robin across tracks, until at least `maxBytes` of
     /// packets are out (always at least one frame if any is queued). null when nothing is queued.
-    /// Only 'published' tracks transmit. `data` and `ends` share one ArrayBuffer: `scratch`'s, if
-    /// it is given, can hold the batch and sits 4-byte aligned (the batch then lives only until
-    /// the caller reuses `scratch`: a sender that copies each packet into the transport passes
-    /// the same scratch every time and allocates nothing per batch), otherwise a fresh one.
-    #[napi(catch_unwind, ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
-    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>, scratch: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
+    /// Only 'published' tracks transmit. `data` and `ends` share one fresh ArrayBuffer; a sender
+    /// that copies each packet into its transport uses transmitInto, which allocates nothing.
+    #[napi(catch_unwind, ts_args_type = "maxBytes: number")]
+    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
         self.with(env, |s| {
             let State { manager, ends } = s;
-            data_path::poll_transmit(env, manager, ends, &max_bytes, &scratch)
+            data_path::poll_transmit(env, manager, ends, &max_bytes)
         })
     }
 
@@ -227,4 +226,11 @@ fn push_frame<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 6]) -> Outcome<
     let result = data_path::push_frame(&mut s.manager, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5])?;
     // SAFETY: `env` is the running callback's.
     Ok(unsafe { u32::to_napi_value(env.raw(), result) }?)
+}
+
+/// As data_path::transmit_into.
+fn transmit_into<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
+    let packets = data_path::transmit_into(&mut s.manager, &a[0], &a[1])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { u32::to_napi_value(env.raw(), packets) }?)
 }

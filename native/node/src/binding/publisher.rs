@@ -221,6 +221,7 @@ impl Publisher {
             let publisher = local::Publisher::new(parsed)?;
             let state = Rc::new(RefCell::new(State { publisher, clock, ends: Vec::new() }));
             bound::define(env, &this, "Publisher", "pushFrame", state.clone(), push_frame)?;
+            bound::define(env, &this, "Publisher", "transmitInto", state.clone(), transmit_into)?;
             Ok(Publisher { state })
         })
     }
@@ -450,11 +451,11 @@ impl Publisher {
     }
 
     /// As LocalManager.pollTransmit.
-    #[napi(catch_unwind, ts_args_type = "maxBytes: number, scratch?: Uint8Array | null")]
-    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>, scratch: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
+    #[napi(catch_unwind, ts_args_type = "maxBytes: number")]
+    pub fn poll_transmit<'e>(&self, env: &'e Env, max_bytes: Unknown<'e>) -> napi::Result<Option<TransmitBatch<'e>>> {
         self.with(env, |s| {
             let State { publisher, ends, .. } = s;
-            data_path::poll_transmit(env, publisher, ends, &max_bytes, &scratch)
+            data_path::poll_transmit(env, publisher, ends, &max_bytes)
         })
     }
 
@@ -470,4 +471,11 @@ fn push_frame<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 6]) -> Outcome<
     let result = data_path::push_frame(&mut s.publisher, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5])?;
     // SAFETY: `env` is the running callback's.
     Ok(unsafe { u32::to_napi_value(env.raw(), result) }?)
+}
+
+/// As data_path::transmit_into.
+fn transmit_into<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
+    let packets = data_path::transmit_into(&mut s.publisher, &a[0], &a[1])?;
+    // SAFETY: `env` is the running callback's.
+    Ok(unsafe { u32::to_napi_value(env.raw(), packets) }?)
 }

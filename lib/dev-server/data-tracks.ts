@@ -25,7 +25,7 @@ import {
 } from '../protocol';
 import type { DataChannel } from 'node-datachannel';
 import { CongestionGate, type CongestionOptions } from './congestion';
-import { rewriteHandle } from './forward';
+import { packetHandle, retarget, rewriteHandle } from './forward';
 import type { ForwardInfo, ForwardStats } from './forward-stats';
 import { newId } from './ids';
 import type { Logger } from './log';
@@ -207,8 +207,10 @@ export class DataTrackRouter {
   }
 
   /**
-   * One message from a publisher's `_data_track`. Per subscriber: one bufferedAmount read, the
-   * congestion verdict, one re-serialization into a reused buffer, one write (which copies it).
+   * One message from a publisher's `_data_track`. Re-serialized once, for the first subscriber
+   * that takes it; every other copy differs only in the handle (bytes 2-3), written in place. Per
+   * subscriber: one bufferedAmount read, the congestion verdict, the handle, one write (which
+   * copies it).
    */
   forward(p: Participant, packet: Buffer): void {
     const stats = this.room.stats;
@@ -217,8 +219,8 @@ export class DataTrackRouter {
       stats.dropped.malformed++;
       return;
     }
-    // Routing needs the handle (bytes 2-3); everything else about the packet is the codec's business.
-    const publication = p.published.get(packet.readUInt16BE(2));
+    // Routing needs the handle; everything else about the packet is the codec's business.
+    const publication = p.published.get(packetHandle(packet));
     if (!publication) {
       stats.dropped.unknownHandle++; // e.g. sent before the publish response: the server drops these too
       return;
@@ -226,6 +228,7 @@ export class DataTrackRouter {
     const to: string[] | null = this.room.forwardListened() ? [] : null;
     const downTracks = publication.downTracks;
     const now = Date.now();
+    let out: Buffer | null = null;
     for (let i = 0; i < downTracks.length; i++) {
       const down = downTracks[i];
       const sink = down.subscriber.dataSink;
@@ -237,14 +240,17 @@ export class DataTrackRouter {
         stats.dropped.congestion++;
         continue;
       }
-      let out: Buffer;
-      try {
-        out = rewriteHandle(packet, down.handle);
-      } catch (err) {
-        // The codec refuses the packet itself, so no subscriber gets it: one malformed packet.
-        stats.dropped.malformed++;
-        this.room.log.debug(`dropping malformed data-track packet from ${p.identity}: ${(err as Error).message}`);
-        return;
+      if (out === null) {
+        try {
+          out = rewriteHandle(packet, down.handle);
+        } catch (err) {
+          // The codec refuses the packet itself, so no subscriber gets it: one malformed packet.
+          stats.dropped.malformed++;
+          this.room.log.debug(`dropping malformed data-track packet from ${p.identity}: ${(err as Error).message}`);
+          return;
+        }
+      } else {
+        retarget(out, down.handle);
       }
       try {
         // false only means "queued": the gate accounts for the queue through bufferedAmount.

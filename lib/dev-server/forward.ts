@@ -20,6 +20,22 @@ export function rewriteHandle(packet: Uint8Array, subscriberHandle: number): Buf
   return scratch.subarray(0, codec.forwardPacketInto(packet, subscriberHandle, scratch));
 }
 
+/** Where a DTP header holds the track handle: a big-endian u16 at bytes 2-3. */
+const HANDLE_OFFSET = 2;
+
+/** The handle a publisher sent the packet under (the packet is at least a header long). */
+export function packetHandle(packet: Buffer): number {
+  return packet.readUInt16BE(HANDLE_OFFSET);
+}
+
+/**
+ * Turns a rewriteHandle copy for one subscriber into the copy for another: a re-serialized packet
+ * differs between subscribers only in the handle.
+ */
+export function retarget(copy: Buffer, subscriberHandle: number): void {
+  copy.writeUInt16BE(subscriberHandle, HANDLE_OFFSET);
+}
+
 /** Loads the addon up front so a missing build fails `DevServer.start()` instead of every packet. */
 export function ensureCodecLoaded(): void {
   native();

@@ -6,6 +6,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { PeerConnection, type DataChannel, type RtcConfig } from 'node-datachannel';
 import type { Logger } from './log';
+import { guarded, reportCallbackError } from '../transport/guard';
 import { iceUfragOf, inactivateMediaSections, mLineIndexOf } from './sdp';
 
 export interface TransportEvents {
@@ -81,13 +82,13 @@ export class PeerTransport {
       portRangeEnd: config.portRangeEnd,
     };
     this.pc = new PeerConnection(`sfu-${nextPcId++}`, rtc);
-    this.pc.onLocalDescription((sdp, type) => {
+    this.pc.onLocalDescription(guarded('SFU local description handler', (sdp, type) => {
       if (this.closed || type !== 'answer') return;
       this.answerSdp = inactivateMediaSections(sdp);
       this.events.onAnswer(this.answerSdp);
       for (const c of this.pendingCandidates.splice(0)) this.events.onLocalCandidate(c);
-    });
-    this.pc.onLocalCandidate((candidate, mid) => {
+    }));
+    this.pc.onLocalCandidate(guarded('SFU local candidate handler', (candidate, mid) => {
       if (this.closed) return;
       const init = JSON.stringify({
         candidate: candidate.replace(/^a=/, ''),
@@ -98,9 +99,9 @@ export class PeerTransport {
       // A candidate must not overtake the answer it belongs to.
       if (this.answerSdp === null) this.pendingCandidates.push(init);
       else this.events.onLocalCandidate(init);
-    });
+    }));
     // A state callback must be registered for libdatachannel to release the connection on close.
-    this.pc.onStateChange((state) => {
+    this.pc.onStateChange(guarded('SFU connection state handler', (state) => {
       this.state = state;
       if (state === 'closed') this.markDone();
       if (this.closed) return;
@@ -111,8 +112,8 @@ export class PeerTransport {
       } else if (state === 'failed' || state === 'closed' || (state === 'disconnected' && this.connectedOnce)) {
         this.events.onLost(state);
       }
-    });
-    this.pc.onDataChannel((dc) => this.adopt(dc));
+    }));
+    this.pc.onDataChannel(guarded('SFU data channel handler', (dc) => this.adopt(dc)));
   }
 
   /** True when this offer restarts ICE, which libdatachannel cannot do on a live connection. */
@@ -199,16 +200,21 @@ export class PeerTransport {
     // Listeners node-datachannel holds must not reference the wrapper: a strong reference from one
     // would keep a stranded wrapper from ever being collected.
     const ref = new WeakRef(dc);
-    dc.onClosed(() => {
+    dc.onClosed(guarded('SFU channel close handler', () => {
       const closed = ref.deref();
       if (!closed || this.channels.get(label) !== closed) return;
       this.channels.delete(label);
       if (!this.closed) this.events.onDataChannelClosed?.(label, closed);
-    });
+    }));
     dc.onError((err) => this.log.debug(`channel ${label} error: ${err}`));
     dc.onMessage((msg) => {
       if (this.closed || typeof msg === 'string') return;
-      this.events.onMessage(label, Buffer.isBuffer(msg) ? msg : Buffer.from(msg));
+      // Inline rather than guarded(): this runs once per packet.
+      try {
+        this.events.onMessage(label, Buffer.isBuffer(msg) ? msg : Buffer.from(msg));
+      } catch (err) {
+        reportCallbackError('SFU message handler', err);
+      }
     });
     // Channels opened by the client are normally open when announced; if not, wait for it. The
     // listener goes on before the check, so an open in between is not missed (announce is idempotent).
@@ -219,7 +225,7 @@ export class PeerTransport {
       announced = true;
       this.events.onDataChannel(label, opened);
     };
-    dc.onOpen(announce);
+    dc.onOpen(guarded('SFU channel open handler', announce));
     if (dc.isOpen()) announce();
   }
 }

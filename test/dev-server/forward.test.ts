@@ -71,10 +71,16 @@ describe('forwarding', () => {
     const s2 = await h.connectReady('s2');
     const idle = await h.connectReady('idle'); // in the room, not subscribed
     const info = await pub.publishOk(0x1234, 'telemetry');
+    // s2 subscribes to another track first, so the two subscribers know the track under
+    // different handles (the SFU re-serializes once and rewrites the handle per copy).
+    const other = await pub.publishOk(0x0042, 'other');
+    s2.subscribe(other.sid);
+    await handleFor(s2, other.sid);
     s1.subscribe(info.sid);
     s2.subscribe(info.sid);
     const h1 = await handleFor(s1, info.sid);
     const h2 = await handleFor(s2, info.sid);
+    expect(h2).not.toBe(h1);
 
     const forwarded: ForwardInfo[] = [];
     h.server.on('forward', (f: ForwardInfo) => forwarded.push(f));
@@ -113,6 +119,27 @@ describe('forwarding', () => {
     expect(forwarded[0].to.sort()).toEqual(['s1', 's2']);
     expect(pub.packets).toHaveLength(0);
     expect(idle.packets).toHaveLength(0);
+  });
+
+  test('a forward listener that throws is reported as a warning; the SFU and the process go on', async () => {
+    const pub = await h.connectReady('pub');
+    const sub = await h.connectReady('sub');
+    const info = await pub.publishOk(1, 'a');
+    sub.subscribe(info.sid);
+    const hs = await handleFor(sub, info.sid);
+    // node-datachannel calls back through a thread-safe function: an exception escaping one
+    // aborts the process, so this would take the jest worker down with it.
+    const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+    h.server.once('forward', () => {
+      throw new Error('a bug in a forward listener');
+    });
+    const packet = (sequence: number) => buildPacket({ marker: 'single', handle: 1, sequence, frame: sequence, timestamp: 0, payload: Buffer.from([sequence]) });
+    pub.sendPacket(packet(1));
+    expect((await sub.nextPacket()).equals(withHandle(packet(1), hs))).toBe(true);
+    expect(emitWarning).toHaveBeenCalledWith(expect.stringContaining('a bug in a forward listener'));
+    emitWarning.mockRestore();
+    pub.sendPacket(packet(2));
+    expect((await sub.nextPacket()).equals(withHandle(packet(2), hs))).toBe(true);
   });
 
   test('forwarding re-serializes through the native codec: reserved bits are cleared (dtp.md §7.5)', async () => {

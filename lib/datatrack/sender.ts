@@ -36,8 +36,8 @@ export class FrameSender {
   private transmitBuffer: { words: Uint32Array; bytes: Buffer } | null = null;
   /**
    * The channel's buffered amount as of the last read plus what was sent since. The channel only
-   * drains it, so this never reads low, and the channel is asked (a native call that cost as much
-   * as the rest of a small push on an idle channel) only once this says it is full.
+   * drains it, so this never reads low, and the channel is asked (a native call, about 5 µs on an
+   * idle channel: an eighth of a small push's own work) only once this says it is full.
    */
   private bufferedBytes = 0;
   /** The channel `bufferedBytes` is about. */

@@ -268,6 +268,23 @@ describe('pushing and receiving', () => {
     }
   });
 
+  test('the sender keeps its own count of buffered bytes, and asks the channel again before pausing', async () => {
+    // Far more than the high-water mark in total, with the channel drained between pushes: the
+    // sender's count passes the mark, the channel says it is empty, and no buffered-amount-low
+    // event would ever come to resume a sender that paused on its own count.
+    const { alice, local, remote } = await pair({ alice: { highWaterMark: 1024, lowWaterMark: 256 } });
+    const ch = alice.channel!;
+    const stream = await remote.subscribe({ bufferSize: 64 });
+    for (let i = 0; i < 40; i++) {
+      local.tryPush({ payload: Buffer.alloc(100, i) }, { onQueueFull: 'throw' });
+      expect(ch.bufferedAmount).toBeLessThanOrEqual(1024 + 200);
+      const frame = await read(stream);
+      expect([frame.payload.length, frame.payload[0]]).toEqual([100, i]);
+      expect(ch.bufferedAmount).toBe(0);
+    }
+    expect(local.stats()).toMatchObject({ framesSent: 40, queuedFrames: 0 });
+  });
+
   test('queue full: throw carries the frame, drop counts, dropOldest keeps the freshest', async () => {
     const { alice, local, remote } = await pair({ alice: { queueCapacity: 4 } });
     const stream = await remote.subscribe({ bufferSize: 32 });

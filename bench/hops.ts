@@ -1,7 +1,8 @@
 // Where a small frame's latency goes, hop by hop: the time each process spends between a
-// data-channel message arriving and what it does with it. The development SFU runs in this
-// process, the publisher and the subscriber in one child process each (the same bundle the
-// bench's roles run). Each process wraps node-datachannel's DataChannel so it can stamp arrivals:
+// data-channel message arriving and what it does with it. The development SFU, the publisher and
+// the subscriber run in one child process each, from one bundle of this file under plain node
+// (as the bench's roles and SFU). Each process wraps node-datachannel's DataChannel so it can
+// stamp arrivals:
 // - SFU: a packet's arrival to its forward (`sendMessageBinary`), in the same callback;
 // - subscriber: the packet's arrival to the frame reaching the application's `for await` body;
 // - publisher: the cost of `tryPush` (it sends from inside the call).
@@ -12,6 +13,7 @@
 import { fork } from 'node:child_process';
 
 import { bundleForNode } from './lib/bundle';
+import { serveDevServer, startSfuProcess } from './lib/sfu-process';
 
 interface Args {
   size: number;
@@ -95,8 +97,24 @@ function summary(label: string, us: number[]): string {
 
 const usSince = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e3;
 
-async function sfu(): Promise<void> {
+/** The orchestrator: the SFU, the subscriber and the publisher, each in a process of its own. */
+async function main(): Promise<void> {
   const { size, hz, seconds } = args();
+  const out = bundleForNode('bench/hops.ts', 'hops');
+  const server = await startSfuProcess(out, ['sfu', String(size), String(hz)]);
+  // Plain node, as the bench's roles (fork would pass on this process's tsx flags); BENCH_NODE_ARGS
+  // reaches them as it reaches the roles.
+  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit', execArgv });
+  const sub = spawn('subscriber', await server.token('sub', 'hops'));
+  const pub = spawn('publisher', await server.token('pub', 'hops'));
+  const done = (p: ReturnType<typeof fork>) => new Promise<void>((resolve) => p.once('exit', () => resolve()));
+  await Promise.all([done(sub), done(pub)]);
+  // The SFU prints its hop as it closes.
+  await server.close();
+}
+
+async function sfu(size: number, hz: number): Promise<void> {
   const forwardUs: number[] = [];
   const sendUs: number[] = [];
   const arrivals = instrumentChannels((sendNs) => {
@@ -105,21 +123,11 @@ async function sfu(): Promise<void> {
     sendUs.push(Number(sendNs) / 1e3);
     forwardUs.push(usSince(t) - Number(sendNs) / 1e3);
   });
-  const { DevServer } = await import('../lib/dev-server');
-  const server = await DevServer.start({ port: 0 });
-  const out = bundleForNode('bench/hops.ts', 'hops');
-  // Plain node, as the bench's roles (fork would pass on this process's tsx flags); BENCH_NODE_ARGS
-  // reaches them as it reaches the roles.
-  const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit', execArgv });
-  const sub = spawn('subscriber', await server.token('sub', { room: 'hops' }));
-  const pub = spawn('publisher', await server.token('pub', { room: 'hops' }));
-  const done = (p: ReturnType<typeof fork>) => new Promise<void>((resolve) => p.once('exit', () => resolve()));
-  await Promise.all([done(sub), done(pub)]);
-  // The first second is warm-up (JIT, connection), as in the bench.
-  console.log(summary(`SFU: arrival → forward, its send excluded (${size} B @ ${hz} Hz)`, forwardUs.slice(hz)));
-  console.log(summary('SFU: the forward send (sendMessageBinary)', sendUs.slice(hz)));
-  await server.close();
+  await serveDevServer(() => {
+    // The first second is warm-up (JIT, connection), as in the bench.
+    console.log(summary(`SFU: arrival → forward, its send excluded (${size} B @ ${hz} Hz)`, forwardUs.slice(hz)));
+    console.log(summary('SFU: the forward send (sendMessageBinary)', sendUs.slice(hz)));
+  });
 }
 
 async function publisher(url: string, token: string, size: number, hz: number, seconds: number): Promise<void> {
@@ -175,13 +183,16 @@ async function subscriber(url: string, token: string, hz: number, seconds: numbe
   await room.disconnect();
 }
 
-const [role, url, token, size, hz, seconds] = process.argv.slice(2);
+const [role, ...rest] = process.argv.slice(2);
+const [url, token, size, hz, seconds] = rest;
 const run =
   role === 'publisher' ? publisher(url, token, Number(size), Number(hz), Number(seconds))
   : role === 'subscriber' ? subscriber(url, token, Number(hz), Number(seconds))
-  : sfu();
+  : role === 'sfu' ? sfu(Number(rest[0]), Number(rest[1]))
+  : main();
 run.then(
-  () => process.exit(0),
+  // The SFU serves until the orchestrator closes it (serveDevServer exits then).
+  () => role !== 'sfu' && process.exit(0),
   (err) => {
     console.error(err);
     process.exit(1);

@@ -29,7 +29,12 @@ const STOP_GRACE_MS = 5_000;
 export class LivekitServerProcess {
   readonly apiKey: string;
   readonly apiSecret: string;
-  /** The server's own log (stdout and stderr), kept for diagnosing a failed test. */
+  /**
+   * The server's own log (stdout and stderr), kept for diagnosing a failed test. One file per
+   * instance (its restarts append to it): named by port alone, a later server on a reused port
+   * appended to an earlier one's log, so a test reading its log could find another run's lines
+   * (and one such file had grown past what a string can hold).
+   */
   readonly logPath: string;
   private child: ChildProcess | null = null;
   private exitInfo: string | null = null;
@@ -40,7 +45,7 @@ export class LivekitServerProcess {
   ) {
     this.apiKey = options.apiKey ?? 'devkey';
     this.apiSecret = options.apiSecret ?? 'secret';
-    this.logPath = path.join(os.tmpdir(), `livekit-server-${ports.http}.log`);
+    this.logPath = path.join(os.tmpdir(), `livekit-server-${ports.http}-${process.pid}-${Date.now().toString(36)}.log`);
   }
 
   static async start(options: LivekitServerOptions): Promise<LivekitServerProcess> {

@@ -5,6 +5,7 @@
 
 import { fork } from 'node:child_process';
 import { DevServer, mintToken } from '../../lib/dev-server';
+import type { BenchServer } from './server';
 
 interface SfuListening {
   type: 'listening';
@@ -29,15 +30,11 @@ export async function serveDevServer(beforeClose?: () => void): Promise<void> {
   process.send!(listening);
 }
 
-export interface SfuProcess {
-  url: string;
-  token(identity: string, room: string): Promise<string>;
-  /** Asks the SFU to close and waits for its process to exit (killed after 10 s). */
-  close(): Promise<void>;
-}
-
-/** Parent side: forks `bundle` (with `args`), which must call serveDevServer, and waits for it to listen. */
-export async function startSfuProcess(bundle: string, args: string[] = []): Promise<SfuProcess> {
+/**
+ * Parent side: forks `bundle` (with `args`), which must call serveDevServer, and waits for it to
+ * listen. Its close() asks the SFU to close and waits for the process to exit (killed after 10 s).
+ */
+export async function startSfuProcess(bundle: string, args: string[] = []): Promise<BenchServer> {
   const proc = fork(bundle, args, {
     // As the role processes: BENCH_NODE_ARGS reaches the SFU too, for profiling.
     execArgv: [...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],

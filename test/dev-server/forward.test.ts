@@ -9,6 +9,16 @@ async function handleFor(sub: Awaited<ReturnType<typeof h.connect>>, trackSid: s
   return Number(Object.entries(snap).find(([, t]) => t.trackSid === trackSid)![0]);
 }
 
+/** 'pub' publishes track 'a' under handle 1 and 'sub' subscribes to it; `hs` is the sub's handle. */
+async function oneSubscriber() {
+  const pub = await h.connectReady('pub');
+  const sub = await h.connectReady('sub');
+  const info = await pub.publishOk(1, 'a');
+  sub.subscribe(info.sid);
+  const hs = await handleFor(sub, info.sid);
+  return { pub, sub, info, hs };
+}
+
 describe('subscription start', () => {
   test('a subscriber without a `_data_track` at the SFU gets no handle yet: the wish stays pending', async () => {
     const pub = await h.connect('pub', {}, { noPeerConnection: true });
@@ -122,11 +132,7 @@ describe('forwarding', () => {
   });
 
   test('a forward listener that throws is reported as a warning; the SFU and the process go on', async () => {
-    const pub = await h.connectReady('pub');
-    const sub = await h.connectReady('sub');
-    const info = await pub.publishOk(1, 'a');
-    sub.subscribe(info.sid);
-    const hs = await handleFor(sub, info.sid);
+    const { pub, sub, hs } = await oneSubscriber();
     // node-datachannel calls back through a thread-safe function: an exception escaping one
     // aborts the process, so this would take the jest worker down with it.
     const emitWarning = jest.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
@@ -143,11 +149,7 @@ describe('forwarding', () => {
   });
 
   test('forwarding re-serializes through the native codec: reserved bits are cleared (dtp.md §7.5)', async () => {
-    const pub = await h.connectReady('pub');
-    const sub = await h.connectReady('sub');
-    const info = await pub.publishOk(1, 'a');
-    sub.subscribe(info.sid);
-    const hs = await handleFor(sub, info.sid);
+    const { pub, sub, hs } = await oneSubscriber();
     const dirty = Buffer.from('1bff0001' + '00'.repeat(8) + 'aa', 'hex');
     pub.sendPacket(dirty);
     const expected = Buffer.from('18000000' + '00'.repeat(8) + 'aa', 'hex');
@@ -156,11 +158,7 @@ describe('forwarding', () => {
   });
 
   test('packets with an unpublished handle or too short to carry one are dropped', async () => {
-    const pub = await h.connectReady('pub');
-    const sub = await h.connectReady('sub');
-    const info = await pub.publishOk(1, 'a');
-    sub.subscribe(info.sid);
-    const hs = await handleFor(sub, info.sid);
+    const { pub, sub, hs } = await oneSubscriber();
     pub.sendPacket(buildPacket({ handle: 2, payload: Buffer.from('wrong handle') }));
     pub.sendPacket(Buffer.from([0x18, 0, 0, 1, 0, 0])); // 6 bytes
     const marker = buildPacket({ handle: 1, sequence: 99, payload: Buffer.from('ok') });
@@ -180,11 +178,7 @@ describe('forwarding', () => {
   });
 
   test('a packet the codec refuses is counted as malformed and reaches nobody', async () => {
-    const pub = await h.connectReady('pub');
-    const sub = await h.connectReady('sub');
-    const info = await pub.publishOk(1, 'a');
-    sub.subscribe(info.sid);
-    const hs = await handleFor(sub, info.sid);
+    const { pub, sub, hs } = await oneSubscriber();
     // X=1 with an extension length pointing past the end of the packet (HeaderOverrun).
     const seen = new Promise<void>((resolve) => h.server.once('forward', () => resolve()));
     pub.sendPacket(Buffer.from('1c000001' + '00'.repeat(8) + '00ff', 'hex'));

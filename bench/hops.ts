@@ -8,7 +8,7 @@
 // - publisher: the cost of `tryPush` (it sends from inside the call).
 // Frames are 10 ms apart, so every hop is done before the next packet arrives.
 //
-// Run: npx tsx bench/hops.ts [--size 1024] [--hz 100] [--seconds 20]
+// Run: npx tsx bench/hops.ts [--size 1024] [--hz 100] [--seconds 20] [--e2ee]
 
 import { fork } from 'node:child_process';
 
@@ -19,6 +19,7 @@ interface Args {
   size: number;
   hz: number;
   seconds: number;
+  e2ee: boolean;
 }
 
 function args(): Args {
@@ -26,7 +27,7 @@ function args(): Args {
     const i = process.argv.indexOf(`--${name}`);
     return i >= 0 ? Number(process.argv[i + 1]) : fallback;
   };
-  return { size: value('size', 1024), hz: value('hz', 100), seconds: value('seconds', 20) };
+  return { size: value('size', 1024), hz: value('hz', 100), seconds: value('seconds', 20), e2ee: process.argv.includes('--e2ee') };
 }
 
 /** Stamps each binary message's arrival; `take()` hands the last one over once. */
@@ -99,13 +100,13 @@ const usSince = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e3;
 
 /** The orchestrator: the SFU, the subscriber and the publisher, each in a process of its own. */
 async function main(): Promise<void> {
-  const { size, hz, seconds } = args();
+  const { size, hz, seconds, e2ee } = args();
   const out = bundleForNode('bench/hops.ts', 'hops');
   const server = await startSfuProcess(out, ['sfu', String(size), String(hz)]);
   // Plain node, as the bench's roles (fork would pass on this process's tsx flags); BENCH_NODE_ARGS
   // reaches them as it reaches the roles.
   const execArgv = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds)], { stdio: 'inherit', execArgv });
+  const spawn = (role: string, token: string) => fork(out, [role, server.url, token, String(size), String(hz), String(seconds), e2ee ? 'e2ee' : 'plain'], { stdio: 'inherit', execArgv });
   const sub = spawn('subscriber', await server.token('sub', 'hops'));
   const pub = spawn('publisher', await server.token('pub', 'hops'));
   const done = (p: ReturnType<typeof fork>) => new Promise<void>((resolve) => p.once('exit', () => resolve()));
@@ -130,12 +131,20 @@ async function sfu(size: number, hz: number): Promise<void> {
   });
 }
 
-async function publisher(url: string, token: string, size: number, hz: number, seconds: number): Promise<void> {
+/** A Room as the bench's ours-e2ee row makes it (a shared passphrase key), or a plain one. */
+async function newRoom(e2ee: boolean): Promise<import('../lib').Room> {
+  const { KeyProvider, Room } = await import('../lib');
+  if (!e2ee) return new Room();
+  const keyProvider = new KeyProvider();
+  await keyProvider.setSharedKey('bench-passphrase');
+  return new Room({ encryption: { keyProvider } });
+}
+
+async function publisher(url: string, token: string, size: number, hz: number, seconds: number, e2ee: boolean): Promise<void> {
   let sendNsInPush = 0n;
   instrumentChannels((sendNs) => (sendNsInPush += sendNs));
-  const { Room } = await import('../lib');
   const { payloadTemplate, stampedPayload } = await import('./lib/stamp');
-  const room = new Room();
+  const room = await newRoom(e2ee);
   await room.connect(url, token);
   const track = await room.localParticipant.publishDataTrack('hops');
   // Let the subscriber subscribe first.
@@ -162,13 +171,15 @@ async function publisher(url: string, token: string, size: number, hz: number, s
   await room.disconnect();
 }
 
-async function subscriber(url: string, token: string, hz: number, seconds: number): Promise<void> {
+async function subscriber(url: string, token: string, hz: number, seconds: number, e2ee: boolean): Promise<void> {
   const arrivals = instrumentChannels();
-  const { Room, RoomEvent } = await import('../lib');
+  const { RoomEvent } = await import('../lib');
   const { readStamp } = await import('./lib/stamp');
-  const room = new Room();
+  const room = await newRoom(e2ee);
   await room.connect(url, token);
-  const track = await new Promise<import('../lib').RemoteDataTrack>((resolve) => room.on(RoomEvent.DataTrackPublished, resolve));
+  // The publisher may have published before this room's connect resolved: then it is already listed.
+  const listed = [...room.remoteParticipants.values()].flatMap((p) => [...p.dataTracks.values()])[0];
+  const track = listed ?? (await new Promise<import('../lib').RemoteDataTrack>((resolve) => room.once(RoomEvent.DataTrackPublished, resolve)));
   const stream = await track.subscribe({ bufferSize: 1024 });
   const receiveUs: number[] = [];
   const endToEndUs: number[] = [];
@@ -184,10 +195,10 @@ async function subscriber(url: string, token: string, hz: number, seconds: numbe
 }
 
 const [role, ...rest] = process.argv.slice(2);
-const [url, token, size, hz, seconds] = rest;
+const [url, token, size, hz, seconds, mode] = rest;
 const run =
-  role === 'publisher' ? publisher(url, token, Number(size), Number(hz), Number(seconds))
-  : role === 'subscriber' ? subscriber(url, token, Number(hz), Number(seconds))
+  role === 'publisher' ? publisher(url, token, Number(size), Number(hz), Number(seconds), mode === 'e2ee')
+  : role === 'subscriber' ? subscriber(url, token, Number(hz), Number(seconds), mode === 'e2ee')
   : role === 'sfu' ? sfu(Number(rest[0]), Number(rest[1]))
   : main();
 run.then(

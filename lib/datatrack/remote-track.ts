@@ -19,6 +19,8 @@ export interface RemoteTrackOwner {
   stats(track: RemoteDataTrack): RemoteDataTrackStats;
   isSubscribed(track: RemoteDataTrack): boolean;
   countDecryptFailure(track: RemoteDataTrack): void;
+  /** The addon opens this track's frames at `keyIndex` with the key of id `keyId` from now on (0: no longer). */
+  setOpenKey(track: RemoteDataTrack, keyIndex: number, keyId: number): void;
 }
 
 /** Frames waiting for a ratchet search at once, per track; more are counted as failures. */
@@ -103,14 +105,28 @@ export class RemoteDataTrack {
       this.fanOut(frame.payload, frame.userTimestamp);
       return;
     }
-    const e2ee = frame.e2ee;
     const cryptor = this.cryptor;
+    const opened = frame.opened;
+    if (opened !== null && cryptor !== null) {
+      // The addon opened it with the key that opened this track's last frame at that index, which
+      // counts only while the key ring still holds that key: a key replaced there stops at once.
+      if (cryptor.keyIdFor(this.publisherIdentity, opened.keyIndex) === opened.keyId) {
+        this.fanOut(frame.payload, frame.userTimestamp);
+        return;
+      }
+      this.owner.setOpenKey(this, opened.keyIndex, 0);
+      this.owner.countDecryptFailure(this);
+      return;
+    }
+    const e2ee = frame.e2ee;
     if (e2ee === null || cryptor === null) {
       this.owner.countDecryptFailure(this);
       return;
     }
     const plain = cryptor.decryptInPlace(this.publisherIdentity, frame.payload, e2ee);
     if (plain !== null) {
+      // The addon opens the next frames under this key itself, in the call that reassembles them.
+      this.owner.setOpenKey(this, e2ee.keyIndex, cryptor.keyIdFor(this.publisherIdentity, e2ee.keyIndex));
       this.fanOut(plain, frame.userTimestamp);
       return;
     }

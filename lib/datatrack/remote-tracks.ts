@@ -148,6 +148,10 @@ export class RemoteTracks implements RemoteTrackOwner {
     if (track.isPublished) this.access.subscriber().countDecryptFailure(track._trackId);
   }
 
+  setOpenKey(track: RemoteDataTrack, keyIndex: number, keyId: number): void {
+    if (track.isPublished) this.access.subscriber().setOpenKey(track._trackId, keyIndex, keyId);
+  }
+
   stats(track: RemoteDataTrack): RemoteDataTrackStats {
     const n = track._finalStats ?? (track.isPublished ? this.access.subscriber().trackStats(track._trackId) : null);
     let overflow = track._overflowOfEnded;
@@ -259,6 +263,7 @@ export class RemoteTracks implements RemoteTrackOwner {
     const track = this.byTrackId.get(trackId);
     if (!track) return;
     this.byTrackId.delete(trackId);
+    this.access.subscriber().forgetOpenKeys(trackId);
     const map = this.byParticipant.get(track.publisherIdentity);
     if (map?.get(track.name) === track) {
       map.delete(track.name);

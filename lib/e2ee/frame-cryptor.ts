@@ -79,6 +79,12 @@ export class DataTrackFrameCryptor {
     return ring?.slots[ring.slot(e2ee.keyIndex)];
   }
 
+  /** @internal The id of the AesGcmKey that `identity`'s frames at `keyIndex` decrypt with now; 0 if none. */
+  keyIdFor(identity: string, keyIndex: number): number {
+    const ring = this.keyProvider.ringFor(identity);
+    return ring?.slots[ring.slot(keyIndex)]?.aeadId ?? 0;
+  }
+
   /** True if a failed frame may still decrypt after following the sender's ratchet. */
   canRatchet(identity: string, e2ee: E2eeExtension): boolean {
     if (this.keyProvider.ratchetWindowSize === 0) return false;

@@ -233,6 +233,13 @@ export declare class Subscriber {
   channelOpened(): void
   /** The caller could not decrypt a frame of this track. */
   countDecryptFailure(trackId: number): void
+  /**
+   * From now on, receivePacket opens this track's frames under `keyIndex` with the AesGcmKey
+   * whose id is `keyId` (0: no longer), reporting the id in the frame's info.
+   */
+  setOpenKey(trackId: number, keyIndex: number, keyId: number): void
+  /** Forgets every key set for this track with setOpenKey. */
+  forgetOpenKeys(trackId: number): void
   /** A full reconnect began. */
   restarting(): void
   /** Joined: identities present in the (re)join; the others left while we were away. */
@@ -289,7 +296,7 @@ export interface DiscoveredTrack {
 export interface E2eeExtension {
   /** Index into the publisher's key ring (u8). */
   keyIndex: number
-  /** 12-byte AES-GCM IV (a Buffer when it comes from the addon). */
+  /** 12-byte AES-GCM IV (a Buffer where the addon builds the object; a Uint8Array from handlePacket). */
   iv: Uint8Array
 }
 
@@ -334,6 +341,7 @@ export interface FrameInfoLayout {
   iv: number
   payloadOffset: number
   payloadLength: number
+  openedWith: number
   words: number
   userTimestampSet: number
   e2eeSet: number
@@ -370,6 +378,12 @@ export interface LocalTrackStats {
 
 /** A fresh 12-byte E2EE IV, from the same source as sealed pushes. */
 export declare function nextE2eeIv(): Buffer
+
+/** An encrypted frame the addon opened: its key index, and the id of the AesGcmKey that opened it. */
+export interface OpenedFrame {
+  keyIndex: number
+  keyId: number
+}
 
 export interface PacketHeader {
   marker: FrameMarker
@@ -495,7 +509,10 @@ export interface ReceivedFrames {
 export interface RemoteFrame {
   payload: Buffer
   userTimestamp: bigint | null
+  /** Set for an encrypted frame the addon did not open; the payload is ciphertext ‖ tag. */
   e2ee: E2eeExtension | null
+  /** Set for an encrypted frame the addon opened (Subscriber.setOpenKey); the payload is the plaintext. */
+  opened: OpenedFrame | null
   trackId: number
 }
 

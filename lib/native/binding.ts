@@ -207,12 +207,18 @@ function installHandlePacket(loaded: typeof addon, proto: object): void {
     const buffer = this.receivePacket(packet, info);
     if (buffer === null) return null;
     const flags = info[at.flags];
-    const e2ee = flags & at.e2eeSet ? { keyIndex: info[at.keyIndex], iv: Buffer.from(infoBytes.subarray(ivStart, ivStart + 12)) } : null;
+    const openedWith = info[at.openedWith];
+    let e2ee: addon.E2eeExtension | null = null;
+    let opened: addon.OpenedFrame | null = null;
+    if (openedWith !== 0) opened = { keyIndex: info[at.keyIndex], keyId: openedWith };
+    // slice, not Buffer.from: cold, at 100 Hz, Buffer.from of 12 bytes took 33 µs, slice 6 µs.
+    else if (flags & at.e2eeSet) e2ee = { keyIndex: info[at.keyIndex], iv: infoBytes.slice(ivStart, ivStart + 12) };
     return [
       {
         payload: Buffer.from(buffer, info[at.payloadOffset], info[at.payloadLength]),
         userTimestamp: flags & at.userTimestampSet ? stamps[stampIndex] : null,
         e2ee,
+        opened,
         trackId: info[at.trackId],
       },
     ];

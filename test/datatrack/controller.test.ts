@@ -7,6 +7,7 @@ import type { LocalDataTrack } from '../../lib/datatrack/local-track';
 import type { RemoteDataTrack } from '../../lib/datatrack/remote-track';
 import type { DataTrackStream } from '../../lib/datatrack/frame-stream';
 import { KeyProvider } from '../../lib/e2ee/key-provider';
+import { DataTrackFrameCryptor } from '../../lib/e2ee/frame-cryptor';
 import { FakeSfu, type FakePeer, nextEvent } from './fake-sfu';
 
 const READ_MS = 2000;
@@ -882,6 +883,42 @@ describe('E2EE', () => {
     local.tryPush({ payload: Uint8Array.of(3) });
     expect((await read(s)).payload[0]).toBe(3);
     expect(remote.stats().framesDropped.decryptFailed).toBe(0);
+  });
+
+  test('frames after the first under a key are opened by the addon, and only while the key ring holds that key', async () => {
+    const ka = await keys('k0');
+    const kb = new KeyProvider({ ratchetWindowSize: 0 });
+    await kb.setSharedKey('k0');
+    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
+    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
+    const local = await alice.controller.publishDataTrack('opened');
+    const remote = await remoteTrack(bob, 'alice', 'opened');
+    const s = await remote.subscribe({ bufferSize: 64 });
+    const jsDecrypts = jest.spyOn(DataTrackFrameCryptor.prototype, 'decryptInPlace');
+    try {
+      for (const n of [1, 2, 3]) {
+        local.tryPush({ payload: Uint8Array.of(n) });
+        expect((await read(s)).payload).toEqual(Uint8Array.of(n));
+      }
+      expect(jsDecrypts).toHaveBeenCalledTimes(1);
+      // The receiver replaces the key at index 0; the sender still seals with the old one, which
+      // the addon would still open: refused all the same.
+      await kb.setSharedKey('k1', 0);
+      local.tryPush({ payload: Uint8Array.of(4) });
+      await until(() => remote.stats().framesDropped.decryptFailed === 1);
+      expect(await s.read({ timeoutMs: 20 })).toBeUndefined();
+      // The sender moves to the new key: its frames decrypt again, the addon opening them after the first.
+      await ka.setSharedKey('k1', 0);
+      for (const n of [5, 6]) {
+        local.tryPush({ payload: Uint8Array.of(n) });
+        expect((await read(s)).payload).toEqual(Uint8Array.of(n));
+      }
+      // Frame 4 was refused without a decryption of its own; frame 5 was the new key's first.
+      expect(jsDecrypts).toHaveBeenCalledTimes(2);
+      expect(remote.stats().framesDropped.decryptFailed).toBe(1);
+    } finally {
+      jsDecrypts.mockRestore();
+    }
   });
 
   test('mixed room: encrypted and plaintext tracks both ways', async () => {

@@ -98,6 +98,68 @@ describe('Subscriber', () => {
     expect(ended).toMatchObject({ kind: 'trackUnpublished', trackId: 1, end: 'unpublished', namePassesTo: null, stats: { decryptFailed: 0 } });
   });
 
+  describe('frames opened in receivePacket (setOpenKey)', () => {
+    const plaintext = Buffer.from('a frame the addon decrypts');
+    /** A subscribed encrypted track (id 1, subscriber handle 9), and a sealed one-packet frame under `key` at `keyIndex`. */
+    function subscribed() {
+      const s = new b.Subscriber({ nowMs: T0, subscribeTimeoutMs: 100 });
+      s.channelOpened();
+      s.updateParticipant('alice', [{ sid: 'DTR_t', pubHandle: 1, name: 't', encryption: 1, metadata: NONE }], T0);
+      s.subscribe(1, null, T0);
+      s.setSubscriberHandles([[9, 'DTR_t']], T0 + 1);
+      s.pollEvents();
+      let sequence = 0;
+      const packet = (key: InstanceType<typeof b.AesGcmKey>, keyIndex: number) => {
+        const iv = b.nextE2eeIv();
+        const header = { marker: 'single' as const, handle: 9, sequence, frameNumber: sequence++, timestamp: 0, e2ee: { keyIndex, iv }, userTimestamp: null };
+        return b.encodePacket(header, key.seal(iv, plaintext));
+      };
+      return { s, packet };
+    }
+    const key = new b.AesGcmKey(Buffer.alloc(16, 1));
+    const other = new b.AesGcmKey(Buffer.alloc(16, 2));
+
+    test('a frame under the key set for its track and index arrives opened, the key id named', () => {
+      const { s, packet } = subscribed();
+      s.setOpenKey(1, 3, key.id);
+      const [frame] = s.handlePacket(packet(key, 3))!;
+      expect(frame.opened).toEqual({ keyIndex: 3, keyId: key.id });
+      expect(frame.e2ee).toBeNull();
+      expect(Buffer.from(frame.payload)).toEqual(plaintext);
+    });
+
+    test('otherwise it arrives sealed and intact, with its E2EE extension', () => {
+      const { s, packet } = subscribed();
+      s.setOpenKey(1, 3, other.id);
+      for (const p of [packet(key, 3), packet(key, 4)]) {
+        const [frame] = s.handlePacket(p)!;
+        expect(frame.opened).toBeNull();
+        expect(frame.e2ee).toMatchObject({ keyIndex: expect.any(Number) });
+        // Still the sender's ciphertext ‖ tag: it opens with the right key.
+        expect(key.open(frame.e2ee!.iv, frame.payload)).toEqual(plaintext);
+      }
+    });
+
+    test('key id 0 and forgetOpenKeys stop it', () => {
+      const { s, packet } = subscribed();
+      s.setOpenKey(1, 0, key.id);
+      s.setOpenKey(1, 0, 0);
+      expect(s.handlePacket(packet(key, 0))![0].opened).toBeNull();
+      s.setOpenKey(1, 0, key.id);
+      s.forgetOpenKeys(1);
+      expect(s.handlePacket(packet(key, 0))![0].opened).toBeNull();
+    });
+
+    test('bad arguments', () => {
+      const { s } = subscribed();
+      const a = s as any;
+      expectCode(() => a.setOpenKey(1, 256, key.id), 'InvalidArgument');
+      expectCode(() => a.setOpenKey(1, 0, -1), 'InvalidArgument');
+      expectCode(() => a.setOpenKey(1, 0, '1'), 'InvalidArgument');
+      expectCode(() => a.forgetOpenKeys('x'), 'InvalidArgument');
+    });
+  });
+
   test('bad arguments', () => {
     const s = new b.Subscriber({ nowMs: T0, subscribeTimeoutMs: 100 }) as any;
     expectCode(() => s.updateParticipant('a', [{ sid: 'x' }], T0), 'InvalidArgument');

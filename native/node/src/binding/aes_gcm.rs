@@ -19,7 +19,7 @@ use super::error::{entry, Failure, Outcome};
 use super::out;
 use crate::local::SealInPlace;
 
-const TAG_LEN: usize = 16;
+pub const TAG_LEN: usize = 16;
 
 thread_local! {
     /// IVs of the frames pushFrame seals (see `next_iv`).
@@ -215,6 +215,50 @@ impl AesGcmKey {
             })
         })
     }
+}
+
+/// The keys a Subscriber opens frames with as they complete, so that a frame under a known key
+/// is decrypted inside the receivePacket call that reassembled it: a separate open call per
+/// frame cost more, cold at 100 Hz, than the decryption itself (README, E2EE). Per track and key
+/// index, the id of the key that last opened that track's frames; the caller checks each opened
+/// frame's key id against its key ring, so a key replaced there stops working at once.
+#[derive(Default)]
+pub struct OpenKeys {
+    by_track: HashMap<(u32, u8), u32>,
+}
+
+impl OpenKeys {
+    /// Key id 0 forgets the entry.
+    pub fn set(&mut self, track_id: u32, key_index: u8, key_id: u32) {
+        if key_id == 0 {
+            self.by_track.remove(&(track_id, key_index));
+        } else {
+            self.by_track.insert((track_id, key_index), key_id);
+        }
+    }
+
+    pub fn forget_track(&mut self, track_id: u32) {
+        self.by_track.retain(|&(track, _), _| track != track_id);
+    }
+
+    /// The key (and its id) for this track's frames at `key_index`, if one is set and still alive.
+    pub fn key_for(&self, track_id: u32, key_index: u8) -> Option<(u32, Rc<LessSafeKey>)> {
+        let id = *self.by_track.get(&(track_id, key_index))?;
+        KEYS.with(|keys| keys.borrow().get(&id).cloned()).map(|key| (id, key))
+    }
+}
+
+/// `out` holds a copy of `sealed` (ciphertext ‖ tag): true if it opened, the plaintext then being
+/// its first `sealed.len() - TAG_LEN` bytes; otherwise the copy is made again (ring zeroes what
+/// does not authenticate), so the caller can still try other keys.
+pub fn open_copy_or_restore(key: &LessSafeKey, iv: [u8; NONCE_LEN], sealed: &[u8], out: &mut [u8]) -> bool {
+    let Some(len) = out.len().checked_sub(TAG_LEN) else { return false };
+    let (body, tag) = out.split_at_mut(len);
+    if open_in_place(key, Nonce::assume_unique_for_key(iv), tag, body) {
+        return true;
+    }
+    out.copy_from_slice(sealed);
+    false
 }
 
 /// `frame` is the plaintext followed by TAG_LEN bytes of room: on return, ciphertext ‖ tag.

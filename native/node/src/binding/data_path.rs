@@ -11,7 +11,7 @@ use super::args;
 use super::error::{Failure, Outcome};
 use super::out;
 use super::shapes::TransmitBatch;
-use super::aes_gcm::FrameSeal;
+use super::aes_gcm::{self, FrameSeal, OpenKeys};
 use crate::local::{self, LocalManagerError, PushResult, SealInPlace};
 use crate::packet::{E2eeExt, Extensions};
 use crate::remote::{self, PacketOutcome};
@@ -180,7 +180,11 @@ pub mod frame_info {
     /// The payload's place in the returned ArrayBuffer.
     pub const PAYLOAD_OFFSET: usize = 8;
     pub const PAYLOAD_LENGTH: usize = 9;
-    pub const WORDS: usize = 10;
+    /// The id of the AesGcmKey that opened the frame in the call (its payload is then the
+    /// plaintext, and KEY_INDEX still names the key's index); 0 if it was not opened.
+    pub const OPENED_WITH: usize = 10;
+    /// Even: a BigUint64Array views the same buffer (USER_TIMESTAMP).
+    pub const WORDS: usize = 12;
     pub const USER_TIMESTAMP_SET: u32 = 1;
     pub const E2EE_SET: u32 = 2;
 }
@@ -195,6 +199,7 @@ pub struct FrameInfoLayout {
     pub iv: u32,
     pub payload_offset: u32,
     pub payload_length: u32,
+    pub opened_with: u32,
     pub words: u32,
     pub user_timestamp_set: u32,
     #[napi(js_name = "e2eeSet")]
@@ -213,6 +218,7 @@ pub fn frame_info_layout() -> FrameInfoLayout {
         iv: w(f::IV),
         payload_offset: w(f::PAYLOAD_OFFSET),
         payload_length: w(f::PAYLOAD_LENGTH),
+        opened_with: w(f::OPENED_WITH),
         words: w(f::WORDS),
         user_timestamp_set: f::USER_TIMESTAMP_SET,
         e2ee_set: f::E2EE_SET,
@@ -222,10 +228,12 @@ pub fn frame_info_layout() -> FrameInfoLayout {
 /// receivePacket: the frame a packet completed, if any, as the ArrayBuffer holding its payload,
 /// the rest written into `info` (see `frame_info`); bad bytes are only counted. One packet
 /// completes at most one frame, and returning bytes plus a few numbers costs far less than
-/// building a result object property by property here.
+/// building a result object property by property here. An encrypted frame is opened here if
+/// `open_keys` has a key for its track and key index and the frame authenticates under it.
 pub fn receive_packet<'e>(
     env: &'e Env,
     path: &mut impl RemoteDataPath,
+    open_keys: Option<&OpenKeys>,
     packet: &Unknown<'e>,
     info: &Unknown<'e>,
 ) -> Outcome<Option<Unknown<'e>>> {
@@ -240,8 +248,20 @@ pub fn receive_packet<'e>(
     let (track_id, frame) = (outcome.track_id, outcome.frame);
     let payload = frame.payload.as_slice();
     let len = payload.len();
-    let (buffer, offset) = out::slab_bytes(env, len, |out| out.copy_from_slice(payload))?;
     let extensions = frame.extensions;
+    let open_with = match (open_keys, &extensions.e2ee) {
+        (Some(keys), Some(e2ee)) => keys.key_for(track_id, e2ee.key_index).map(|(id, key)| (id, key, e2ee.iv)),
+        _ => None,
+    };
+    let mut opened_with = 0;
+    let (buffer, offset) = out::slab_bytes(env, len, |out| {
+        out.copy_from_slice(payload);
+        if let Some((id, key, iv)) = &open_with {
+            if aes_gcm::open_copy_or_restore(key, *iv, payload, out) {
+                opened_with = *id;
+            }
+        }
+    })?;
     if let remote::Payload::Owned(buf) = frame.payload {
         path.give_back(track_id, buf);
     }
@@ -262,7 +282,8 @@ pub fn receive_packet<'e>(
     info[frame_info::TRACK_ID] = track_id;
     info[frame_info::FLAGS] = flags;
     info[frame_info::PAYLOAD_OFFSET] = offset as u32;
-    info[frame_info::PAYLOAD_LENGTH] = len as u32;
+    info[frame_info::PAYLOAD_LENGTH] = (if opened_with != 0 { len - aes_gcm::TAG_LEN } else { len }) as u32;
+    info[frame_info::OPENED_WITH] = opened_with;
     Ok(Some(buffer))
 }
 

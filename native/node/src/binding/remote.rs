@@ -240,7 +240,7 @@ pub(super) fn manager_stats(stats: &remote::RemoteManagerStats) -> RemoteManager
 /// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
 /// counted in stats(). lib/native/binding.ts builds handlePacket on it.
 fn receive_packet<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
-    let frame = data_path::receive_packet(env, &mut s.manager, &a[0], &a[1])?;
+    let frame = data_path::receive_packet(env, &mut s.manager, None, &a[0], &a[1])?;
     // SAFETY: `env` is the running callback's.
     Ok(unsafe { Option::<Unknown>::to_napi_value(env.raw(), frame) }?)
 }

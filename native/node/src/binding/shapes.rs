@@ -34,7 +34,7 @@ impl From<FrameMarker> for JsFrameMarker {
 pub struct E2eeExtension<'e> {
     /// Index into the publisher's key ring (u8).
     pub key_index: u32,
-    /// 12-byte AES-GCM IV (a Buffer when it comes from the addon).
+    /// 12-byte AES-GCM IV (a Buffer where the addon builds the object; a Uint8Array from handlePacket).
     #[napi(ts_type = "Uint8Array")]
     pub iv: Unknown<'e>,
 }
@@ -123,9 +123,20 @@ pub struct RemoteFrame<'e> {
     #[napi(ts_type = "Buffer")]
     pub payload: Unknown<'e>,
     pub user_timestamp: Option<BigInt>,
+    /// Set for an encrypted frame the addon did not open; the payload is ciphertext ‖ tag.
     #[napi(js_name = "e2ee")]
     pub e2ee: Option<E2eeExtension<'e>>,
+    /// Set for an encrypted frame the addon opened (Subscriber.setOpenKey); the payload is the plaintext.
+    pub opened: Option<OpenedFrame>,
     pub track_id: u32,
+}
+
+/// An encrypted frame the addon opened: its key index, and the id of the AesGcmKey that opened it.
+#[allow(dead_code)]
+#[napi(object)]
+pub struct OpenedFrame {
+    pub key_index: u32,
+    pub key_id: u32,
 }
 
 /// Only read (by `new LocalManager`), declared for its TypeScript type.

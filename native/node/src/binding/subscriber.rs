@@ -7,6 +7,7 @@ use napi_derive::napi;
 
 use super::args;
 use super::bound;
+use super::aes_gcm::OpenKeys;
 use super::data_path;
 use super::error::{entry, with_state, Failure, Outcome};
 use super::machine::{self, JsTrackMetadata, MsClock};
@@ -18,6 +19,7 @@ use crate::remote::{self, SubscribeError, TrackEnd};
 struct State {
     subscriber: remote::Subscriber,
     clock: MsClock,
+    open_keys: OpenKeys,
 }
 
 /// The subscribing side of one room connection: owns which remote tracks exist, subscriptions
@@ -216,7 +218,7 @@ impl Subscriber {
                 ..Default::default()
             };
             let clock = MsClock::new(&args::property(&o, "nowMs")?)?;
-            let state = Rc::new(RefCell::new(State { subscriber: remote::Subscriber::new(parsed), clock }));
+            let state = Rc::new(RefCell::new(State { subscriber: remote::Subscriber::new(parsed), clock, open_keys: OpenKeys::default() }));
             bound::define(env, &this, "Subscriber", "receivePacket", state.clone(), receive_packet)?;
             Ok(Subscriber { state })
         })
@@ -355,6 +357,28 @@ impl Subscriber {
         })
     }
 
+    /// From now on, receivePacket opens this track's frames under `keyIndex` with the AesGcmKey
+    /// whose id is `keyId` (0: no longer), reporting the id in the frame's info.
+    #[napi(catch_unwind, ts_args_type = "trackId: number, keyIndex: number, keyId: number")]
+    pub fn set_open_key<'e>(&self, env: &'e Env, track_id: Unknown<'e>, key_index: Unknown<'e>, key_id: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            let track_id = track_id_arg(&track_id)?;
+            let key_index = args::integer_in(&key_index, "keyIndex", 0, 255)? as u8;
+            let key_id = args::integer_in(&key_id, "keyId", 0, u32::MAX)?;
+            s.open_keys.set(track_id, key_index, key_id);
+            Ok(())
+        })
+    }
+
+    /// Forgets every key set for this track with setOpenKey.
+    #[napi(catch_unwind, ts_args_type = "trackId: number")]
+    pub fn forget_open_keys<'e>(&self, env: &'e Env, track_id: Unknown<'e>) -> napi::Result<()> {
+        self.with(env, |s| {
+            s.open_keys.forget_track(track_id_arg(&track_id)?);
+            Ok(())
+        })
+    }
+
     /// A full reconnect began.
     #[napi(catch_unwind)]
     pub fn restarting(&self, env: &Env) -> napi::Result<()> {
@@ -427,7 +451,7 @@ impl Subscriber {
 /// frameInfoLayout()). Never throws on bad bytes: malformed packets and unknown handles are
 /// counted in stats(). lib/native/binding.ts builds handlePacket on it.
 fn receive_packet<'e>(env: &'e Env, s: &mut State, a: &[Unknown<'e>; 2]) -> Outcome<sys::napi_value> {
-    let frame = data_path::receive_packet(env, &mut s.subscriber, &a[0], &a[1])?;
+    let frame = data_path::receive_packet(env, &mut s.subscriber, Some(&s.open_keys), &a[0], &a[1])?;
     // SAFETY: `env` is the running callback's.
     Ok(unsafe { Option::<Unknown>::to_napi_value(env.raw(), frame) }?)
 }

@@ -156,6 +156,7 @@ export class KeyProvider extends EventEmitter<KeyProviderEvents> {
 
   /** Forgets `identity`'s own keys (it falls back to the shared key, if any). */
   removeKeys(identity: string): void {
+    for (const keySet of this.rings.get(identity)?.slots ?? []) keySet?.aead.retire();
     this.rings.delete(identity);
   }
 
@@ -180,7 +181,7 @@ export class KeyProvider extends EventEmitter<KeyProviderEvents> {
     if (!ring) return false;
     const slot = ring.slot(keyIndex);
     if (ring.slots[slot] !== expected) return false;
-    ring.slots[slot] = next;
+    replace(ring, slot, next);
     ring.writes[slot]++;
     this.emit('keyRatcheted', ring === this.shared ? undefined : identity, slot, next.material.bytes);
     return true;
@@ -199,10 +200,21 @@ export class KeyProvider extends EventEmitter<KeyProviderEvents> {
     const keySet = await this.keySetFrom(material);
     // Two sets on one slot race through the KDF; the one called last must win.
     if (ring.writes[slot] !== write) return;
-    ring.slots[slot] = keySet;
+    replace(ring, slot, keySet);
     if (makeCurrent) ring.currentIndex = slot;
     this.emit('keySet', identity, slot);
   }
+}
+
+/**
+ * Puts `keySet` in the slot and retires the key it replaces: a subscriber's addon opens frames
+ * with the key that opened the track's last one (Subscriber.setOpenKey), by id, until that id
+ * names no key; the frames after a change then go through the ring again.
+ */
+function replace(ring: KeyRing, slot: number, keySet: KeySet): void {
+  const old = ring.slots[slot];
+  ring.slots[slot] = keySet;
+  if (old !== undefined && old !== keySet) old.aead.retire();
 }
 
 /** Room option: `new Room({ encryption: { keyProvider } })`. */

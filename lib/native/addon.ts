@@ -6,6 +6,11 @@ export declare class AesGcmKey {
   constructor(key: Uint8Array)
   /** What pushFrame's `sealWith` takes to seal a frame with this key. */
   get id(): number
+  /**
+   * Its id names it no more (pushFrame's `sealWith`, Subscriber.setOpenKey): its key ring has
+   * replaced or dropped it, and the object may live on until collected. Its own methods still work.
+   */
+  retire(): void
   /** `plaintext` encrypted under `iv`: a new Buffer of ciphertext ‖ tag. */
   seal(iv: Uint8Array, plaintext: Uint8Array): Buffer
   /**

@@ -901,14 +901,14 @@ describe('E2EE', () => {
         expect((await read(s)).payload).toEqual(Uint8Array.of(n));
       }
       expect(jsDecrypts).toHaveBeenCalledTimes(1);
-      // The receiver replaces the key at index 0; the sender still seals with the old one, which
-      // the addon would still open: refused all the same.
-      await kb.setSharedKey('k1', 0);
+      // The receiver gives alice a key ring of her own. The sender still seals with the shared
+      // key, which the addon still opens (it stays in use for everybody else): refused all the same.
+      await kb.setKey('alice', 'k1');
       local.tryPush({ payload: Uint8Array.of(4) });
       await until(() => remote.stats().framesDropped.decryptFailed === 1);
       expect(await s.read({ timeoutMs: 20 })).toBeUndefined();
       // The sender moves to the new key: its frames decrypt again, the addon opening them after the first.
-      await ka.setSharedKey('k1', 0);
+      await ka.setKey('alice', 'k1');
       for (const n of [5, 6]) {
         local.tryPush({ payload: Uint8Array.of(n) });
         expect((await read(s)).payload).toEqual(Uint8Array.of(n));
@@ -919,6 +919,27 @@ describe('E2EE', () => {
     } finally {
       jsDecrypts.mockRestore();
     }
+  });
+
+  test('the receiver setting its key again mid-stream loses no frame', async () => {
+    const ka = await keys('k0');
+    const kb = await keys('k0');
+    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
+    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
+    const local = await alice.controller.publishDataTrack('again');
+    const remote = await remoteTrack(bob, 'alice', 'again');
+    const s = await remote.subscribe({ bufferSize: 64 });
+    for (const n of [1, 2]) {
+      local.tryPush({ payload: Uint8Array.of(n) });
+      expect((await read(s)).payload).toEqual(Uint8Array.of(n));
+    }
+    // The same passphrase again makes a new key object at index 0: the addon's, by id, is retired.
+    await kb.setSharedKey('k0');
+    for (const n of [3, 4]) {
+      local.tryPush({ payload: Uint8Array.of(n) });
+      expect((await read(s)).payload).toEqual(Uint8Array.of(n));
+    }
+    expect(remote.stats().framesDropped.decryptFailed).toBe(0);
   });
 
   test('mixed room: encrypted and plaintext tracks both ways', async () => {

@@ -150,6 +150,17 @@ describe('Subscriber', () => {
       expect(s.handlePacket(packet(key, 0))![0].opened).toBeNull();
     });
 
+    test('a retired key opens nothing, though its object still works', () => {
+      const { s, packet } = subscribed();
+      const retired = new b.AesGcmKey(Buffer.alloc(16, 1));
+      s.setOpenKey(1, 0, retired.id);
+      expect(s.handlePacket(packet(retired, 0))![0].opened).not.toBeNull();
+      retired.retire();
+      const [frame] = s.handlePacket(packet(retired, 0))!;
+      expect(frame.opened).toBeNull();
+      expect(retired.open(frame.e2ee!.iv, frame.payload)).toEqual(plaintext);
+    });
+
     test('bad arguments', () => {
       const { s } = subscribed();
       const a = s as any;

@@ -151,6 +151,14 @@ impl AesGcmKey {
         self.id
     }
 
+    /// Its id names it no more (pushFrame's `sealWith`, Subscriber.setOpenKey): its key ring has
+    /// replaced or dropped it, and the object may live on until collected. Its own methods still work.
+    #[napi]
+    pub fn retire(&self) {
+        // try_with: as in Drop.
+        let _ = KEYS.try_with(|keys| keys.borrow_mut().remove(&self.id));
+    }
+
     /// `plaintext` encrypted under `iv`: a new Buffer of ciphertext ‖ tag.
     #[napi(catch_unwind, ts_args_type = "iv: Uint8Array, plaintext: Uint8Array", ts_return_type = "Buffer")]
     pub fn seal<'e>(&self, env: &'e Env, iv: Unknown<'e>, plaintext: Unknown<'e>) -> napi::Result<Unknown<'e>> {

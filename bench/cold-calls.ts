@@ -6,7 +6,8 @@
 
 import { native } from '../lib/native/binding';
 
-const rounds = Number(process.argv[process.argv.indexOf('--rounds') + 1] || 400);
+const roundsAt = process.argv.indexOf('--rounds');
+const rounds = roundsAt >= 0 ? Number(process.argv[roundsAt + 1]) : 400;
 const WARM_UP_ROUNDS = 50;
 
 const b = native();

@@ -864,15 +864,20 @@ describe('E2EE', () => {
     expect(remote.stats().framesDelivered).toBe(0);
   });
 
+  /** alice (keys `ka`) publishes `name`; bob (keys `kb`) subscribes to it. */
+  async function encryptedTrack(ka: KeyProvider, kb: KeyProvider, name: string) {
+    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
+    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
+    const local = await alice.controller.publishDataTrack(name);
+    const remote = await remoteTrack(bob, 'alice', name);
+    return { local, remote, s: await remote.subscribe({ bufferSize: 64 }) };
+  }
+
   test('key rotation mid-stream: a new key index, then a ratchet, frames keep flowing', async () => {
     const ka = await keys('k0');
     const kb = new KeyProvider({ ratchetWindowSize: 4 });
     await kb.setSharedKey('k0');
-    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
-    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
-    const local = await alice.controller.publishDataTrack('rot');
-    const remote = await remoteTrack(bob, 'alice', 'rot');
-    const s = await remote.subscribe({ bufferSize: 64 });
+    const { local, remote, s } = await encryptedTrack(ka, kb, 'rot');
     local.tryPush({ payload: Uint8Array.of(1) });
     expect((await read(s)).payload[0]).toBe(1);
     await kb.setSharedKey('k1', 1); // receivers learn the new key first…
@@ -889,11 +894,7 @@ describe('E2EE', () => {
     const ka = await keys('k0');
     const kb = new KeyProvider({ ratchetWindowSize: 0 });
     await kb.setSharedKey('k0');
-    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
-    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
-    const local = await alice.controller.publishDataTrack('opened');
-    const remote = await remoteTrack(bob, 'alice', 'opened');
-    const s = await remote.subscribe({ bufferSize: 64 });
+    const { local, remote, s } = await encryptedTrack(ka, kb, 'opened');
     const jsDecrypts = jest.spyOn(DataTrackFrameCryptor.prototype, 'decryptInPlace');
     try {
       for (const n of [1, 2, 3]) {
@@ -924,11 +925,7 @@ describe('E2EE', () => {
   test('the receiver setting its key again mid-stream loses no frame', async () => {
     const ka = await keys('k0');
     const kb = await keys('k0');
-    const alice = sfu.join('alice', { encryption: { keyProvider: ka } });
-    const bob = sfu.join('bob', { encryption: { keyProvider: kb } });
-    const local = await alice.controller.publishDataTrack('again');
-    const remote = await remoteTrack(bob, 'alice', 'again');
-    const s = await remote.subscribe({ bufferSize: 64 });
+    const { local, remote, s } = await encryptedTrack(ka, kb, 'again');
     for (const n of [1, 2]) {
       local.tryPush({ payload: Uint8Array.of(n) });
       expect((await read(s)).payload).toEqual(Uint8Array.of(n));

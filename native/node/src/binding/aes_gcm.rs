@@ -228,8 +228,9 @@ impl AesGcmKey {
 /// The keys a Subscriber opens frames with as they complete, so that a frame under a known key
 /// is decrypted inside the receivePacket call that reassembled it: a separate open call per
 /// frame cost more, cold at 100 Hz, than the decryption itself (README, E2EE). Per track and key
-/// index, the id of the key that last opened that track's frames; the caller checks each opened
-/// frame's key id against its key ring, so a key replaced there stops working at once.
+/// index, the id of the key that last opened that track's frames. A key its ring replaces is
+/// retired (no longer found here); the caller still checks each opened frame's key id against the
+/// ring that applies to its sender.
 #[derive(Default)]
 pub struct OpenKeys {
     by_track: HashMap<(u32, u8), u32>,

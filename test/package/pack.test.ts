@@ -1,9 +1,9 @@
 // The package as a user gets it: the main tarball and this platform's package tarball
-// (`scripts/pack.cjs`), installed offline into new projects outside the repository two ways:
+// (`scripts/pack.cjs`), installed into new projects outside the repository two ways:
 //  - prebuilt: both tarballs, as npm installs the main package with its optional dependency on this
 //    platform; the addon comes from the platform package and nothing is compiled;
-//  - from source: the main tarball alone, as on a platform without a prebuilt (offline, npm cannot
-//    fetch the optional platform package and installs without it); its install step builds the addon
+//  - from source: the main tarball alone, as on a platform without a prebuilt (the registry has no
+//    platform package, so npm installs without it); its install step builds the addon
 //    from the tarball's native/ sources (node-gyp, binding.gyp, cargo). That build keeps its cargo
 //    target directory between runs (FROM_SOURCE_TARGET_DIR), so crates.io dependencies are compiled
 //    once; our two crates are compiled from the tarball's sources every time (their path differs).
@@ -133,7 +133,11 @@ async function tsc(dir: string): Promise<void> {
   }
 }
 
-/** A new project in work/<name> with `tarballs` installed offline. */
+/**
+ * A new project in work/<name> with `tarballs` installed. `--prefer-offline`, not `--offline`: npm 11
+ * resolves each dependency from its full packument, which an install from a lockfile does not cache, so
+ * a new machine needs the registry once for those; tarballs come from the cache.
+ */
 async function install(name: string, tarballs: string[], env: NodeJS.ProcessEnv = {}): Promise<Install> {
   const dir = path.join(work, name);
   fs.mkdirSync(dir);
@@ -141,7 +145,7 @@ async function install(name: string, tarballs: string[], env: NodeJS.ProcessEnv 
   try {
     const { stdout, stderr } = await run(
       'npm',
-      ['install', ...tarballs, '--offline', '--no-audit', '--no-fund', '--foreground-scripts'],
+      ['install', ...tarballs, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'],
       { cwd: dir, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 },
     );
     return { dir, output: stdout + stderr };
@@ -172,8 +176,8 @@ beforeAll(async () => {
 
   [prebuilt, fromSource] = await Promise.all([
     install('prebuilt', [packed.main.filename, packed.platform.filename]),
-    // Offline, npm cannot fetch the optional platform package and goes on without it, as it does on a
-    // platform that has none. (--omit=optional would also drop node-datachannel's platform package.)
+    // The platform package is not on the registry, so npm drops the optional dependency it cannot fetch
+    // and goes on, as on a platform that has none. (--omit=optional would also drop node-datachannel's.)
     install('from-source', [packed.main.filename], { CARGO_TARGET_DIR: FROM_SOURCE_TARGET_DIR }),
   ]);
   for (const dep of EXAMPLE_DEPENDENCIES) {

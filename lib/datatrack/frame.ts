@@ -1,3 +1,5 @@
+import { TAG_LENGTH } from '../e2ee/frame-cryptor';
+
 /** One unit of data on a data track. `userTimestamp` is an opaque u64 carried end to end. */
 export interface DataTrackFrame {
   payload: Uint8Array;
@@ -45,7 +47,6 @@ export const DataTrackFrame = {
 /** DTP facts that bound a frame: packets are ≤ 16,000 bytes and receivers keep ≤ 128 per frame. */
 const TRANSPORT_MTU = 16_000;
 const MAX_PACKETS_PER_FRAME = 128;
-const E2EE_TAG_LENGTH = 16;
 /** The most wire bytes one frame tryPush accepts can take: every packet full. */
 export const MAX_FRAME_WIRE_BYTES = TRANSPORT_MTU * MAX_PACKETS_PER_FRAME;
 
@@ -58,5 +59,5 @@ export function maxFramePayload(hasUserTimestamp: boolean, encrypted: boolean): 
   const tlvBytes = (encrypted ? 2 + 13 : 0) + (hasUserTimestamp ? 2 + 8 : 0);
   const extBlock = tlvBytes === 0 ? 0 : 4 * Math.ceil((2 + tlvBytes) / 4);
   const perPacket = TRANSPORT_MTU - 12 - extBlock;
-  return perPacket * MAX_PACKETS_PER_FRAME - (encrypted ? E2EE_TAG_LENGTH : 0);
+  return perPacket * MAX_PACKETS_PER_FRAME - (encrypted ? TAG_LENGTH : 0);
 }

@@ -265,9 +265,11 @@ pub fn receive_packet<'e>(
     if let remote::Payload::Owned(buf) = frame.payload {
         path.give_back(track_id, buf);
     }
+    // The handle has no destructor, so this only moves it: the point is that the compiler then refuses
+    // any later read of the packet's bytes, which could share memory with `info`.
+    #[allow(clippy::drop_non_drop)]
     drop(bytes);
-    // SAFETY: no JS runs while this slice is alive, and the packet's bytes (which could share
-    // memory with `info`) are no longer read.
+    // SAFETY: no JS runs while this slice is alive, and the packet's bytes are no longer read (above).
     let info = unsafe { info.as_mut() };
     let mut flags = 0;
     if let Some(stamp) = extensions.user_timestamp {

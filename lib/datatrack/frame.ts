@@ -1,4 +1,4 @@
-import { TAG_LENGTH } from '../e2ee/frame-cryptor';
+import { IV_LENGTH, TAG_LENGTH } from '../e2ee/frame-cryptor';
 
 /** One unit of data on a data track. `userTimestamp` is an opaque u64 carried end to end. */
 export interface DataTrackFrame {
@@ -56,7 +56,8 @@ export const MAX_FRAME_WIRE_BYTES = TRANSPORT_MTU * MAX_PACKETS_PER_FRAME;
  * Larger frames would be sent and silently dropped by each subscriber, so tryPush refuses them.
  */
 export function maxFramePayload(hasUserTimestamp: boolean, encrypted: boolean): number {
-  const tlvBytes = (encrypted ? 2 + 13 : 0) + (hasUserTimestamp ? 2 + 8 : 0);
+  // A TLV is 2 bytes of type and length; E2EE's value is the key index and the IV.
+  const tlvBytes = (encrypted ? 2 + 1 + IV_LENGTH : 0) + (hasUserTimestamp ? 2 + 8 : 0);
   const extBlock = tlvBytes === 0 ? 0 : 4 * Math.ceil((2 + tlvBytes) / 4);
   const perPacket = TRANSPORT_MTU - 12 - extBlock;
   return perPacket * MAX_PACKETS_PER_FRAME - (encrypted ? TAG_LENGTH : 0);
